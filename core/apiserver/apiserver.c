@@ -1,0 +1,177 @@
+/* The API server component (see apiserver.h). */
+#include "build-config.h"
+
+#include "apiserver.h"
+
+#include "daemon.h"
+#include <glib-unix.h>
+#include <kcore/store.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+
+const KcConfigKey kc_apiserver_config_keys[] = {
+  { "listen", KC_CONFIG_TYPE_ADDRESS, 0, "127.0.0.1:8080", 0, 0, NULL,
+    "HOST:PORT the API is served on (plain HTTP on loopback for now)" },
+  { NULL },
+};
+
+typedef struct
+{
+  KcPluginInstance *store;
+  const KcStoreVtable *store_vt;
+  SoupServer *server;
+  GMainLoop *loop;
+} ApiServer;
+
+static void
+reply_text (SoupServerMessage *msg, guint status, const char *text)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8",
+                                    SOUP_MEMORY_COPY, text, strlen (text));
+}
+
+static void
+on_livez (SoupServer *server, SoupServerMessage *msg, const char *path,
+          GHashTable *query, gpointer data)
+{
+  reply_text (msg, SOUP_STATUS_OK, "ok");
+}
+
+typedef struct
+{
+  SoupServer *server;
+  SoupServerMessage *msg;
+} PendingReply;
+
+/* Ready means the store answers a read. */
+static void
+on_store_probed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  PendingReply *pending = data;
+  ApiServer *api = g_object_get_data (G_OBJECT (pending->server), "api");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreRangeResult) range = api->store_vt->range_finish (
+      kc_plugin_instance_get_self (api->store), result, &error);
+
+  if (range)
+    reply_text (pending->msg, SOUP_STATUS_OK, "ok");
+  else
+    {
+      g_autofree char *text = g_strdup_printf ("store: %s", error->message);
+      reply_text (pending->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+    }
+  soup_server_message_unpause (pending->msg);
+  g_object_unref (pending->msg);
+  g_object_unref (pending->server);
+  g_free (pending);
+}
+
+static void
+on_readyz (SoupServer *server, SoupServerMessage *msg, const char *path,
+           GHashTable *query, gpointer data)
+{
+  ApiServer *api = data;
+  KcStoreRange range = { .prefix = "/registry/", .count_only = TRUE };
+  PendingReply *pending = g_new0 (PendingReply, 1);
+  pending->server = g_object_ref (server);
+  pending->msg = g_object_ref (msg);
+  soup_server_message_pause (msg);
+  api->store_vt->range_async (kc_plugin_instance_get_self (api->store),
+                              &range, NULL, on_store_probed, pending);
+}
+
+static void
+on_version (SoupServer *server, SoupServerMessage *msg, const char *path,
+            GHashTable *query, gpointer data)
+{
+  g_autofree char *body = g_strdup_printf (
+      "{\"major\":\"1\",\"minor\":\"0\",\"gitVersion\":\"v%s-kcore\","
+      "\"platform\":\"linux/amd64\"}",
+      PACKAGE_VERSION);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+}
+
+static gboolean
+on_stop_signal (gpointer data)
+{
+  ApiServer *api = data;
+  g_message ("stopping");
+  g_main_loop_quit (api->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+listen_on (SoupServer *server, const char *address, GError **error)
+{
+  const char *colon = strrchr (address, ':');
+  g_autofree char *host = g_strndup (address, colon - address);
+  guint port = (guint) g_ascii_strtoull (colon + 1, NULL, 10);
+  if (host[0] == '[')
+    {
+      char *inner = g_strndup (host + 1, strlen (host) - 2);
+      g_free (host);
+      host = inner;
+    }
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "[apiserver] listen=%s: '%s' is not an IP address", address,
+                   host);
+      return FALSE;
+    }
+  g_autoptr (GSocketAddress) sockaddr = g_inet_socket_address_new (inet, port);
+  if (!soup_server_listen (server, sockaddr, 0, error))
+    {
+      g_prefix_error (error, "[apiserver] listen=%s: ", address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+kc_apiserver_run (KcDaemon *daemon, GError **error)
+{
+  ApiServer api = { 0 };
+  KcPlugin *store_plugin = kc_plugin_set_find (daemon->plugins, "store");
+  const char *listen = kc_config_group_get_string (daemon->settings, "listen");
+
+  api.store = kc_plugin_instance_new (
+      store_plugin, daemon->component,
+      kc_config_file_get_data_dir (daemon->config), error);
+  if (api.store == NULL)
+    return 1;
+  api.store_vt = (const KcStoreVtable *) kc_plugin_instance_get_vtable (
+      api.store);
+
+  api.server = soup_server_new ("server-header", "kcore", NULL);
+  g_object_set_data (G_OBJECT (api.server), "api", &api);
+  soup_server_add_handler (api.server, "/healthz", on_livez, &api, NULL);
+  soup_server_add_handler (api.server, "/livez", on_livez, &api, NULL);
+  soup_server_add_handler (api.server, "/readyz", on_readyz, &api, NULL);
+  soup_server_add_handler (api.server, "/version", on_version, &api, NULL);
+  if (!listen_on (api.server, listen, error))
+    {
+      g_object_unref (api.server);
+      kc_plugin_instance_free (api.store);
+      return 1;
+    }
+  g_message ("serving on http://%s with store \"%s\"", listen,
+             kc_plugin_get_descriptor (store_plugin)->name);
+
+  api.loop = g_main_loop_new (NULL, FALSE);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &api);
+  guint sigint = g_unix_signal_add (SIGINT, on_stop_signal, &api);
+  g_main_loop_run (api.loop);
+  g_source_remove (sigterm);
+  g_source_remove (sigint);
+
+  soup_server_disconnect (api.server);
+  g_object_unref (api.server);
+  kc_plugin_instance_free (api.store);
+  g_main_loop_unref (api.loop);
+  return 0;
+}

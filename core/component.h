@@ -1,0 +1,34 @@
+/* The components kcore can run, each as its own process. */
+#pragma once
+
+#include <glib.h>
+#include <kcore/config.h>
+
+G_BEGIN_DECLS
+
+typedef struct _KcDaemon KcDaemon;
+
+typedef struct
+{
+  const char *name;               /* "apiserver"; also its config group */
+  const KcConfigKey *keys;        /* options of its config group */
+  const char *const *role_prefixes; /* plugin roles it hosts: "store" hosts
+                                       [store]; "controller" hosts every
+                                       [controller NAME] */
+  const char *const *required_roles; /* plugin groups it cannot run
+                                        without */
+  /* Runs the component until SIGTERM/SIGINT; returns the exit status. */
+  int (*run) (KcDaemon *daemon, GError **error);
+} KcComponentInfo;
+
+/* (transfer none) the component called @name, or NULL. */
+const KcComponentInfo *kc_component_find (const char *name);
+
+/* (transfer full) "apiserver, ..." for messages. */
+char *kc_component_list_names (void);
+
+/* TRUE when @component hosts the plugin role of config group @group. */
+gboolean kc_component_hosts_role (const KcComponentInfo *component,
+                                  const char *group);
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+include plugins/store/memory/local.mk
+include plugins/store/sqlite/local.mk

@@ -1,0 +1,5 @@
+# Tests: each folder's rules in its own local.mk.
+include tests/plugins/local.mk
+include tests/abi/local.mk
+include tests/daemon/local.mk
+include tests/store/local.mk
