@@ -34,7 +34,9 @@ libkcore_daemon_la_SOURCES = \
 	core/supervisor.c \
 	core/supervisor.h \
 	core/apiserver/apiserver.c \
-	core/apiserver/apiserver.h
+	core/apiserver/apiserver.h \
+	core/apiserver/store-compactor.c \
+	core/apiserver/store-compactor.h
 libkcore_daemon_la_CFLAGS = $(AM_CFLAGS) $(SOUP_CFLAGS) $(JSON_CFLAGS)
 libkcore_daemon_la_LIBADD = libkcore.la $(GLIB_LIBS) $(SOUP_LIBS) $(JSON_LIBS)
 

@@ -4,6 +4,7 @@
 #include "apiserver.h"
 
 #include "daemon.h"
+#include "store-compactor.h"
 #include <glib-unix.h>
 #include <kcore/store.h>
 #include <libsoup/soup.h>
@@ -12,6 +13,13 @@
 const KcConfigKey kc_apiserver_config_keys[] = {
   { "listen", KC_CONFIG_TYPE_ADDRESS, 0, "127.0.0.1:8080", 0, 0, NULL,
     "HOST:PORT the API is served on (plain HTTP on loopback for now)" },
+  { "compaction-interval-seconds", KC_CONFIG_TYPE_INT, 0, "60", 1, 86400,
+    NULL, "how often the store's history is compacted" },
+  { "compaction-retention-seconds", KC_CONFIG_TYPE_INT, 0, "300", 0, 604800,
+    NULL, "history kept for watches and past reads, in time" },
+  { "compaction-retention-revisions", KC_CONFIG_TYPE_INT, 0, "0", 0,
+    G_MAXINT32, NULL,
+    "history kept, in revisions; when > 0 it replaces the time limit" },
   { NULL },
 };
 
@@ -19,6 +27,7 @@ typedef struct
 {
   KcPluginInstance *store;
   const KcStoreVtable *store_vt;
+  KcStoreCompactor *compactor;
   SoupServer *server;
   GMainLoop *loop;
 } ApiServer;
@@ -162,6 +171,15 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   g_message ("serving on http://%s with store \"%s\"", listen,
              kc_plugin_get_descriptor (store_plugin)->name);
 
+  api.compactor = kc_store_compactor_new (
+      kc_plugin_instance_get_self (api.store), api.store_vt,
+      kc_config_group_get_int (daemon->settings,
+                               "compaction-interval-seconds"),
+      kc_config_group_get_int (daemon->settings,
+                               "compaction-retention-seconds"),
+      kc_config_group_get_int (daemon->settings,
+                               "compaction-retention-revisions"));
+
   api.loop = g_main_loop_new (NULL, FALSE);
   guint sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &api);
   guint sigint = g_unix_signal_add (SIGINT, on_stop_signal, &api);
@@ -171,6 +189,7 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
 
   soup_server_disconnect (api.server);
   g_object_unref (api.server);
+  kc_store_compactor_free (api.compactor);
   kc_plugin_instance_free (api.store);
   g_main_loop_unref (api.loop);
   return 0;

@@ -15,3 +15,8 @@ dist_check_SCRIPTS += tests/daemon/check.sh tests/daemon/supervisor.sh \
 	tests/daemon/sdk.sh
 TESTS += tests/daemon/check.sh tests/daemon/supervisor.sh tests/daemon/sdk.sh
 EXTRA_DIST += tests/tap.sh
+
+check_PROGRAMS += tests/daemon/test-store-compactor
+TESTS += tests/daemon/test-store-compactor
+tests_daemon_test_store_compactor_SOURCES = tests/daemon/test-store-compactor.c
+tests_daemon_test_store_compactor_LDADD = $(KC_DAEMON_TEST_LIBS)

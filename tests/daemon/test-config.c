@@ -151,7 +151,9 @@ test_unknown_key (void)
   assert_config_error (GOOD_HEAD "[apiserver]\nlisen=1.2.3.4:5\n", NULL,
                        KC_CONFIG_ERROR_UNKNOWN_KEY,
                        "%s: [apiserver] lisen=1.2.3.4:5: unknown key 'lisen' "
-                       "(allowed in [apiserver]: listen)");
+                       "(allowed in [apiserver]: listen, compaction-interval-seconds, "
+                       "compaction-retention-seconds, "
+                       "compaction-retention-revisions)");
 }
 
 static void
