@@ -51,6 +51,7 @@ assert_refused (const char *dir, const char *what)
   g_assert_nonnull (strstr (error->message, path));
   g_assert_nonnull (strstr (error->message, what));
   g_assert_nonnull (strstr (error->message, "the file was left untouched"));
+  g_assert_null (strchr (error->message, '\n'));
 
   g_autoptr (GBytes) after = read_file (path);
   g_assert_true (g_bytes_equal (before, after));
@@ -153,6 +154,30 @@ test_reopen_keeps_data (void)
   kc_test_store_close (store);
 }
 
+static void
+test_one_process_at_a_time (void)
+{
+  g_autofree char *dir = new_dir ();
+  g_autofree char *path = store_path (dir);
+  g_autoptr (GError) error = NULL;
+  KcTestStore *first = kc_test_store_open (plugin, dir, &error);
+  g_assert_no_error (error);
+
+  KcTestStore *second = kc_test_store_open (plugin, dir, &error);
+  g_assert_null (second);
+  g_assert_error (error, KC_PLUGIN_ERROR, KC_PLUGIN_ERROR_CREATE_FAILED);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message,
+                            "the store is open in another process"));
+  g_clear_error (&error);
+
+  /* Closing the first releases the file. */
+  kc_test_store_close (first);
+  second = kc_test_store_open (plugin, dir, &error);
+  g_assert_no_error (error);
+  kc_test_store_close (second);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -170,6 +195,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sqlite-files/refuse/newer-schema", test_newer_schema);
   g_test_add_func ("/sqlite-files/refuse/damaged", test_damaged);
   g_test_add_func ("/sqlite-files/reopen", test_reopen_keeps_data);
+  g_test_add_func ("/sqlite-files/one-process-at-a-time",
+                   test_one_process_at_a_time);
   int status = g_test_run ();
 
   g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmp_dir);

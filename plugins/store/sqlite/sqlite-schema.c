@@ -118,6 +118,8 @@ quick_check (sqlite3 *db, const char *path, GError **error)
     {
       g_autofree char *what = g_strdup_printf (
           "the database is damaged (integrity check: %s)", answer);
+      /* Messages are one line; SQLite's report has several. */
+      g_strdelimit (what, "\n", ' ');
       corrupt (error, path, what);
     }
   sqlite3_finalize (stmt);

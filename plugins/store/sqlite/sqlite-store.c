@@ -4,7 +4,10 @@
 #include "build-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "sqlite-store.h"
 
@@ -43,6 +46,36 @@ ensure_parent_dir (const char *path, GError **error)
   return FALSE;
 }
 
+/* One process at a time: two writers with their own revision counters
+ * would corrupt the history.  The lock is a separate file because closing
+ * any descriptor of the database would drop SQLite's own POSIX locks. */
+static int
+lock_store (const char *path, GError **error)
+{
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  int fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, KC_STORE_ERROR, KC_STORE_ERROR_FAILED,
+                   "%s: cannot open the lock file %s: %s", path, lock_path,
+                   g_strerror (saved));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved = errno;
+      close (fd);
+      g_set_error (error, KC_STORE_ERROR, KC_STORE_ERROR_UNAVAILABLE,
+                   "%s: the store is open in another process (%s: %s); "
+                   "stop that kcore or set another path",
+                   path, lock_path,
+                   saved == EWOULDBLOCK ? "lock held" : g_strerror (saved));
+      return -1;
+    }
+  return fd;
+}
+
 static gpointer
 store_create (const KcHost *host, GError **error)
 {
@@ -55,16 +88,24 @@ store_create (const KcHost *host, GError **error)
 
   if (path == NULL)
     path = g_build_filename (host->data_dir, "store.db", NULL);
-  if (!ensure_parent_dir (path, error)
-      /* Read-only first: a file that is not ours is never written to. */
-      || !kc_sqlite_schema_inspect (path, error))
+  if (!ensure_parent_dir (path, error))
     return NULL;
-  sqlite3 *db = kc_sqlite_schema_open_writer (path, &state, error);
+  int lock_fd = lock_store (path, error);
+  if (lock_fd < 0)
+    return NULL;
+  /* Read-only first: a file that is not ours is never written to. */
+  sqlite3 *db = NULL;
+  if (kc_sqlite_schema_inspect (path, error))
+    db = kc_sqlite_schema_open_writer (path, &state, error);
   if (db == NULL)
-    return NULL;
+    {
+      close (lock_fd);
+      return NULL;
+    }
 
   KcSqliteStore *self = g_new0 (KcSqliteStore, 1);
   self->host = host;
+  self->lock_fd = lock_fd;
   self->path = g_steal_pointer (&path);
   self->readers = kc_sqlite_readers_new (self->path,
                                          (guint) CLAMP (n_readers, 1, 16),
@@ -106,6 +147,8 @@ store_destroy (gpointer instance)
   kc_sqlite_readers_free (self->readers);
   kc_sqlite_writer_free (self->writer);
   kc_sqlite_watch_hub_free (self->hub);
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
   g_free (self->path);
   g_free (self);
 }

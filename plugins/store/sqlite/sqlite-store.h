@@ -47,6 +47,7 @@ typedef struct
 {
   const KcHost *host;
   char *path;
+  int lock_fd;       /* holds flock() on PATH.lock while open */
   KcSqliteReaders *readers;
   KcSqliteWatchHub *hub;
   KcSqliteWriter *writer;
