@@ -385,25 +385,6 @@ bench_compaction (KcTestStore *s)
           "ms");
 }
 
-static void
-rm_rf (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR)
-      && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir && (name = g_dir_read_name (dir)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -481,6 +462,6 @@ main (int argc, char **argv)
   kc_test_plugin_free (plugin);
   g_bytes_unref (value_1k);
   if (own_dir)
-    rm_rf (dir);
+    kc_test_rm_rf (dir);
   return 0;
 }

@@ -40,25 +40,6 @@ typedef struct
   char *dir;
 } Fixture;
 
-static void
-rm_rf (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR)
-      && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir && (name = g_dir_read_name (dir)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 static KcTestStore *
 open_store (const char *dir)
 {
@@ -75,7 +56,7 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->dir = g_strdup_printf ("%s/test-%04u", base_dir, next_dir_id++);
-  rm_rf (f->dir);
+  kc_test_rm_rf (f->dir);
   g_assert_cmpint (g_mkdir_with_parents (f->dir, 0700), ==, 0);
   f->store = open_store (f->dir);
 }
@@ -87,7 +68,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   /* Let deferred work of the destroyed instance (idle frees) run. */
   kc_test_iterate_for (10);
   if (base_dir_is_ours)
-    rm_rf (f->dir);
+    kc_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -2194,7 +2175,7 @@ main (int argc, char **argv)
   int ret = g_test_run ();
 
   if (base_dir_is_ours)
-    rm_rf (base_dir);
+    kc_test_rm_rf (base_dir);
   g_free (base_dir);
   kc_test_plugin_free (test_plugin);
   g_free (opt_plugin);

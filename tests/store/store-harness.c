@@ -3,6 +3,8 @@
 
 #include "store-harness.h"
 
+#include <glib/gstdio.h>
+
 #include <string.h>
 
 /* Long enough for a slow durable store under sanitizers, short enough that a
@@ -289,4 +291,23 @@ GBytes *
 kc_test_bytes (const char *text)
 {
   return g_bytes_new (text, strlen (text));
+}
+
+void
+kc_test_rm_rf (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR)
+      && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+      while (dir && (name = g_dir_read_name (dir)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          kc_test_rm_rf (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
 }

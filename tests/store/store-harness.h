@@ -83,4 +83,8 @@ gint64 kc_test_revision (KcTestStore *store);
 /* Convenience: a GBytes holding the bytes of @text (without its NUL). */
 GBytes *kc_test_bytes (const char *text);
 
+/* Removes @path and, for a folder, everything below it (symbolic links are
+ * removed, not followed). */
+void kc_test_rm_rf (const char *path);
+
 G_END_DECLS

@@ -199,8 +199,7 @@ main (int argc, char **argv)
                    test_one_process_at_a_time);
   int status = g_test_run ();
 
-  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmp_dir);
-  g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+  kc_test_rm_rf (tmp_dir);
   g_free (tmp_dir);
   kc_test_plugin_free (plugin);
   return status;

@@ -19,8 +19,6 @@
  * whole compaction (store.h: "never blocks writers for more than a few
  * milliseconds"). */
 #include "build-config.h"
-#include <sys/resource.h>
-#include <stdlib.h>
 
 #include <kcore/host.h>
 #include <kcore/store.h>
@@ -33,7 +31,7 @@
 /* Compaction works in chunks: at most this many versions or events freed,
  * and about this long, per lock hold... */
 #define KC_MEMORY_COMPACT_CHUNK 4096
-#define KC_MEMORY_COMPACT_SLICE_US 250
+#define KC_MEMORY_COMPACT_SLICE_US 500
 /* ...then leaves the lock alone for at least as long as the chunk took:
  * an unlock followed at once by a lock would usually win the mutex again
  * before a woken writer runs, and a worker busy all the time would take a
@@ -815,7 +813,6 @@ static gpointer
 compact_thread_main (gpointer data)
 {
   KcMemoryStore *self = data;
-  if (g_getenv ("M2NICE")) setpriority (PRIO_PROCESS, 0, atoi (g_getenv ("M2NICE")));
 
   g_mutex_lock (&self->lock);
   while (!self->stopping)
@@ -833,7 +830,7 @@ compact_thread_main (gpointer data)
       compact_chunk (self);
       gint64 took = g_get_monotonic_time () - started;
       g_mutex_unlock (&self->lock);
-      g_usleep (MAX (took * (g_getenv ("M2F") ? atoi (g_getenv ("M2F")) : 1), KC_MEMORY_COMPACT_PAUSE_MIN_US));
+      g_usleep (MAX (took, KC_MEMORY_COMPACT_PAUSE_MIN_US));
       g_mutex_lock (&self->lock);
     }
   g_mutex_unlock (&self->lock);
