@@ -33,8 +33,30 @@ libkcore_daemon_la_SOURCES = \
 	core/plugin-set.h \
 	core/supervisor.c \
 	core/supervisor.h \
+	core/apiserver/api-discovery.c \
+	core/apiserver/api-error.c \
+	core/apiserver/api-error.h \
+	core/apiserver/field-selector.c \
+	core/apiserver/field-selector.h \
+	core/apiserver/label-selector.c \
+	core/apiserver/label-selector.h \
+	core/apiserver/patch.c \
+	core/apiserver/patch.h \
+	core/apiserver/strategic-merge.c \
+	core/apiserver/strategic-merge.h \
+	core/apiserver/api-object.c \
+	core/apiserver/api-object.h \
+	core/apiserver/api-rest.c \
+	core/apiserver/api-server.c \
+	core/apiserver/api-server.h \
+	core/apiserver/api-status.c \
+	core/apiserver/api-status.h \
+	core/apiserver/api-table.c \
+	core/apiserver/api-watch.c \
 	core/apiserver/apiserver.c \
 	core/apiserver/apiserver.h \
+	core/apiserver/resource.c \
+	core/apiserver/resource.h \
 	core/apiserver/store-compactor.c \
 	core/apiserver/store-compactor.h
 libkcore_daemon_la_CFLAGS = $(AM_CFLAGS) $(SOUP_CFLAGS) $(JSON_CFLAGS)

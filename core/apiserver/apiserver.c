@@ -3,6 +3,7 @@
 
 #include "apiserver.h"
 
+#include "api-server.h"
 #include "daemon.h"
 #include "store-compactor.h"
 #include <glib-unix.h>
@@ -28,6 +29,7 @@ typedef struct
   KcPluginInstance *store;
   const KcStoreVtable *store_vt;
   KcStoreCompactor *compactor;
+  KcApi *rest;
   SoupServer *server;
   GMainLoop *loop;
 } ApiServer;
@@ -91,16 +93,39 @@ on_readyz (SoupServer *server, SoupServerMessage *msg, const char *path,
 }
 
 static void
-on_version (SoupServer *server, SoupServerMessage *msg, const char *path,
-            GHashTable *query, gpointer data)
+on_namespace_created (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autofree char *body = g_strdup_printf (
-      "{\"major\":\"1\",\"minor\":\"0\",\"gitVersion\":\"v%s-kcore\","
-      "\"platform\":\"linux/amd64\"}",
-      PACKAGE_VERSION);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
-                                    body, strlen (body));
+  ApiServer *api = data;
+  g_autoptr (GError) error = NULL;
+  if (api->store_vt->create_finish (kc_plugin_instance_get_self (api->store),
+                                    result, &error)
+          == 0
+      && !g_error_matches (error, KC_STORE_ERROR, KC_STORE_ERROR_EXISTS))
+    g_warning ("cannot create a built-in namespace: %s", error->message);
+}
+
+/* The namespaces every Kubernetes cluster has. */
+static void
+ensure_namespaces (ApiServer *api)
+{
+  static const char *const names[] = { "default", "kube-system", "kube-public",
+                                       "kube-node-lease", NULL };
+  const KcResource *namespaces = kc_resource_find ("", "v1", "namespaces");
+  for (guint i = 0; names[i]; i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+          "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"finalizers\":"
+          "[\"kubernetes\"]}}",
+          names[i]);
+      g_autoptr (JsonNode) ns = kc_object_parse (text, strlen (text), NULL);
+      if (!kc_object_prepare_create (namespaces, ns, NULL, NULL))
+        continue;
+      g_autofree char *key = kc_resource_key (namespaces, NULL, names[i]);
+      g_autoptr (GBytes) value = kc_object_encode (ns);
+      api->store_vt->create_async (kc_plugin_instance_get_self (api->store),
+                                   key, value, 0, NULL, on_namespace_created,
+                                   api);
+    }
 }
 
 static gboolean
@@ -161,7 +186,9 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   soup_server_add_handler (api.server, "/healthz", on_livez, &api, NULL);
   soup_server_add_handler (api.server, "/livez", on_livez, &api, NULL);
   soup_server_add_handler (api.server, "/readyz", on_readyz, &api, NULL);
-  soup_server_add_handler (api.server, "/version", on_version, &api, NULL);
+  api.rest = kc_api_new (api.server, kc_plugin_instance_get_self (api.store),
+                         api.store_vt);
+  ensure_namespaces (&api);
   if (!listen_on (api.server, listen, error))
     {
       g_object_unref (api.server);
@@ -187,6 +214,7 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   g_source_remove (sigterm);
   g_source_remove (sigint);
 
+  kc_api_free (api.rest);
   soup_server_disconnect (api.server);
   g_object_unref (api.server);
   kc_store_compactor_free (api.compactor);

@@ -1,0 +1,1103 @@
+/* The REST verbs over the store: get, list, create, update (PUT), patch,
+ * delete, and the status, scale and binding subresources (see
+ * api-server.h).  Each handler starts an asynchronous store operation with
+ * the request as its data and replies from the callback. */
+#include "build-config.h"
+
+#include "api-server.h"
+#include "field-selector.h"
+#include "label-selector.h"
+#include "patch.h"
+#include <string.h>
+
+/* How often an update whose precondition was computed by the server (a
+ * PUT without resourceVersion, a patch) is retried after a conflict. */
+#define MAX_UPDATE_ATTEMPTS 8
+
+static void read_current (KcApiRequest *req, GAsyncReadyCallback then);
+
+void
+kc_api_set_store_error (KcApiRequest *req, const GError *store_error,
+                        GError **error)
+{
+  if (store_error->domain == KC_STORE_ERROR)
+    switch (store_error->code)
+      {
+      case KC_STORE_ERROR_NOT_FOUND:
+        kc_api_set_not_found (error, req->resource, req->name);
+        return;
+      case KC_STORE_ERROR_EXISTS:
+        kc_api_set_already_exists (error, req->resource, req->name);
+        return;
+      case KC_STORE_ERROR_CONFLICT:
+        kc_api_set_conflict (error, req->resource, req->name);
+        return;
+      case KC_STORE_ERROR_COMPACTED:
+        g_set_error (error, KC_API_ERROR, KC_API_ERROR_GONE,
+                     "too old resource version: %s", store_error->message);
+        return;
+      case KC_STORE_ERROR_TOO_LARGE:
+        g_set_error (error, KC_API_ERROR, KC_API_ERROR_TOO_LARGE,
+                     "the object is too large to store: %s",
+                     store_error->message);
+        return;
+      case KC_STORE_ERROR_UNAVAILABLE:
+        g_set_error (error, KC_API_ERROR, KC_API_ERROR_UNAVAILABLE,
+                     "the store is unavailable: %s", store_error->message);
+        return;
+      default:
+        break;
+      }
+  g_set_error (error, KC_API_ERROR, KC_API_ERROR_INTERNAL, "store: %s",
+               store_error->message);
+}
+
+static void
+fail_store (KcApiRequest *req, const GError *store_error)
+{
+  g_autoptr (GError) error = NULL;
+  kc_api_set_store_error (req, store_error, &error);
+  kc_api_request_fail (req, error);
+}
+
+static void
+fail_with (KcApiRequest *req, KcApiError code, const char *message)
+{
+  g_autoptr (GError) error = g_error_new_literal (KC_API_ERROR, code,
+                                                  message);
+  kc_api_request_fail (req, error);
+}
+
+static char *
+object_key (KcApiRequest *req)
+{
+  return kc_resource_key (req->resource, req->ns, req->name);
+}
+
+/* ---- scale ------------------------------------------------------------ */
+
+static char *
+selector_string (JsonObject *spec)
+{
+  JsonObject *selector = spec && json_object_has_member (spec, "selector")
+                             ? json_object_get_object_member (spec,
+                                                              "selector")
+                             : NULL;
+  JsonObject *labels = selector && json_object_has_member (selector,
+                                                           "matchLabels")
+                           ? json_object_get_object_member (selector,
+                                                            "matchLabels")
+                           : NULL;
+  GString *s = g_string_new (NULL);
+  GList *keys = labels ? json_object_get_members (labels) : NULL;
+  keys = g_list_sort (keys, (GCompareFunc) strcmp);
+  for (GList *l = keys; l; l = l->next)
+    {
+      JsonNode *v = json_object_get_member (labels, l->data);
+      g_string_append_printf (s, "%s%s=%s", s->len ? "," : "",
+                              (char *) l->data,
+                              JSON_NODE_HOLDS_VALUE (v)
+                                  ? json_node_get_string (v)
+                                  : "");
+    }
+  g_list_free (keys);
+  return g_string_free (s, FALSE);
+}
+
+static gint64
+int_at (JsonObject *obj, const char *member)
+{
+  return obj ? json_object_get_int_member_with_default (obj, member, 0) : 0;
+}
+
+static JsonObject *
+object_at (JsonObject *obj, const char *member)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, member) : NULL;
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                               : NULL;
+}
+
+/* The autoscaling/v1 Scale of a deployment or replica set. */
+static JsonNode *
+scale_of (JsonNode *object)
+{
+  JsonObject *obj = json_node_get_object (object);
+  JsonObject *meta = kc_object_metadata (object);
+  JsonObject *spec = object_at (obj, "spec");
+  JsonObject *status = object_at (obj, "status");
+
+  JsonObject *scale = json_object_new ();
+  json_object_set_string_member (scale, "kind", "Scale");
+  json_object_set_string_member (scale, "apiVersion", "autoscaling/v1");
+  JsonObject *smeta = json_object_new ();
+  static const char *const copied[] = { "name", "namespace", "uid",
+                                        "resourceVersion",
+                                        "creationTimestamp", NULL };
+  for (guint i = 0; copied[i]; i++)
+    if (json_object_has_member (meta, copied[i]))
+      json_object_set_member (
+          smeta, copied[i],
+          kc_json_deep_copy (json_object_get_member (meta, copied[i])));
+  json_object_set_object_member (scale, "metadata", smeta);
+  JsonObject *sspec = json_object_new ();
+  json_object_set_int_member (sspec, "replicas",
+                              spec && json_object_has_member (spec,
+                                                              "replicas")
+                                  ? int_at (spec, "replicas")
+                                  : 1);
+  json_object_set_object_member (scale, "spec", sspec);
+  JsonObject *sstatus = json_object_new ();
+  json_object_set_int_member (sstatus, "replicas", int_at (status,
+                                                           "replicas"));
+  g_autofree char *selector = selector_string (spec);
+  json_object_set_string_member (sstatus, "selector", selector);
+  json_object_set_object_member (scale, "status", sstatus);
+
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, scale);
+  return node;
+}
+
+/* Applies a Scale's spec.replicas to a copy of @current.  (transfer full) */
+static JsonNode *
+apply_scale (KcApiRequest *req, JsonNode *scale, JsonNode *current,
+             GError **error)
+{
+  JsonObject *sspec = object_at (json_node_get_object (scale), "spec");
+  JsonNode *replicas = sspec ? json_object_get_member (sspec, "replicas")
+                             : NULL;
+  if (replicas == NULL || !JSON_NODE_HOLDS_VALUE (replicas)
+      || json_node_get_value_type (replicas) != G_TYPE_INT64
+      || json_node_get_int (replicas) < 0)
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_INVALID,
+                   "Scale \"%s\" is invalid: spec.replicas: Invalid value: "
+                   "must be a non-negative integer",
+                   req->name);
+      return NULL;
+    }
+  gint64 rv = kc_object_resource_version (scale);
+  if (rv != 0 && rv != req->current_revision)
+    {
+      kc_api_set_conflict (error, req->resource, req->name);
+      return NULL;
+    }
+  JsonNode *object = kc_json_deep_copy (current);
+  JsonObject *obj = json_node_get_object (object);
+  JsonObject *spec = object_at (obj, "spec");
+  if (spec == NULL)
+    {
+      json_object_set_object_member (obj, "spec", json_object_new ());
+      spec = object_at (obj, "spec");
+    }
+  json_object_set_int_member (spec, "replicas", json_node_get_int (replicas));
+  return object;
+}
+
+/* ---- get --------------------------------------------------------------- */
+
+static gboolean
+subresource_allowed (KcApiRequest *req)
+{
+  const char *sub = req->subresource;
+  guint flags = req->resource->flags;
+  if (sub == NULL)
+    return TRUE;
+  if (strcmp (sub, "status") == 0)
+    return flags & KC_RESOURCE_HAS_STATUS;
+  if (strcmp (sub, "scale") == 0)
+    return flags & KC_RESOURCE_HAS_SCALE;
+  return FALSE;
+}
+
+static gboolean
+is_sub (KcApiRequest *req, const char *name)
+{
+  return req->subresource && strcmp (req->subresource, name) == 0;
+}
+
+static void
+reply_object (KcApiRequest *req, guint status, JsonNode *object)
+{
+  if (is_sub (req, "scale"))
+    {
+      g_autoptr (JsonNode) scale = scale_of (object);
+      kc_api_request_reply (req, status, scale);
+      return;
+    }
+  if (kc_api_wants_table (req->msg))
+    {
+      g_autoptr (GPtrArray) one = g_ptr_array_new ();
+      g_ptr_array_add (one, object);
+      g_autoptr (JsonNode) table = kc_api_table_new (
+          req->resource, one, kc_object_resource_version (object), TRUE);
+      kc_api_request_reply (req, status, table);
+      return;
+    }
+  kc_api_request_reply (req, status, object);
+}
+
+static void
+on_got (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
+                                                       result, NULL, &error);
+  if (kv == NULL)
+    {
+      fail_store (req, error);
+      return;
+    }
+  g_autoptr (JsonNode) object = kc_object_decode (kv->value,
+                                                  kv->mod_revision, &error);
+  if (object == NULL)
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
+  reply_object (req, SOUP_STATUS_OK, object);
+}
+
+void
+kc_api_get (KcApiRequest *req)
+{
+  if (!subresource_allowed (req))
+    {
+      fail_with (req, KC_API_ERROR_NOT_FOUND,
+                 "the server could not find the requested resource");
+      return;
+    }
+  g_autofree char *key = object_key (req);
+  req->api->vt->get_async (req->api->store, key, 0, NULL, on_got, req);
+}
+
+/* ---- list -------------------------------------------------------------- */
+
+typedef struct
+{
+  KcApiRequest *req;
+  KcLabelSelector *labels;
+  KcFieldSelector *fields;
+  char *prefix;
+  gint64 revision;  /* 0 until the first page fixed it */
+  gint64 limit;     /* 0: everything */
+  char *last_key;
+  GPtrArray *items; /* of JsonNode* */
+  gboolean more;
+} ListState;
+
+static void
+list_state_free (ListState *state)
+{
+  kc_label_selector_free (state->labels);
+  kc_field_selector_free (state->fields);
+  g_free (state->prefix);
+  g_free (state->last_key);
+  g_ptr_array_unref (state->items);
+  g_free (state);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ListState, list_state_free)
+
+static gboolean
+object_selected (KcLabelSelector *labels, KcFieldSelector *fields,
+                 JsonNode *object)
+{
+  JsonObject *meta = kc_object_metadata (object);
+  JsonObject *object_labels = object_at (meta, "labels");
+  return kc_label_selector_matches (labels, object_labels)
+         && kc_field_selector_matches (fields, json_node_get_object (object));
+}
+
+/* The continue token: where the next page starts, at which revision. */
+static char *
+encode_continue (gint64 revision, const char *last_key)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "rv");
+  json_builder_add_int_value (b, revision);
+  json_builder_set_member_name (b, "start");
+  json_builder_add_string_value (b, last_key);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (root, FALSE);
+  return g_base64_encode ((const guchar *) text, strlen (text));
+}
+
+static gboolean
+decode_continue (const char *token, const char *prefix, gint64 *revision,
+                 char **last_key)
+{
+  gsize len = 0;
+  g_autofree guchar *text = g_base64_decode (token, &len);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (len == 0
+      || !json_parser_load_from_data (parser, (const char *) text, len, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return FALSE;
+  JsonObject *obj = json_node_get_object (json_parser_get_root (parser));
+  *revision = json_object_get_int_member_with_default (obj, "rv", 0);
+  const char *start = json_object_get_string_member_with_default (obj,
+                                                                  "start",
+                                                                  NULL);
+  if (*revision <= 0 || start == NULL || !g_str_has_prefix (start, prefix))
+    return FALSE;
+  *last_key = g_strdup (start);
+  return TRUE;
+}
+
+static void list_next_page (ListState *state);
+
+static void
+reply_list (ListState *state)
+{
+  KcApiRequest *req = state->req;
+  if (kc_api_wants_table (req->msg))
+    {
+      g_autoptr (JsonNode) table = kc_api_table_new (
+          req->resource, state->items, state->revision, TRUE);
+      if (state->more)
+        {
+          g_autofree char *token = encode_continue (state->revision,
+                                                    state->last_key);
+          JsonObject *meta = object_at (json_node_get_object (table),
+                                        "metadata");
+          json_object_set_string_member (meta, "continue", token);
+        }
+      kc_api_request_reply (req, SOUP_STATUS_OK, table);
+      return;
+    }
+  JsonObject *list = json_object_new ();
+  json_object_set_string_member (list, "kind", req->resource->list_kind);
+  json_object_set_string_member (list, "apiVersion",
+                                 kc_resource_api_version (req->resource));
+  JsonObject *meta = json_object_new ();
+  g_autofree char *rv = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                         state->revision);
+  json_object_set_string_member (meta, "resourceVersion", rv);
+  if (state->more)
+    {
+      g_autofree char *token = encode_continue (state->revision,
+                                                state->last_key);
+      json_object_set_string_member (meta, "continue", token);
+    }
+  json_object_set_object_member (list, "metadata", meta);
+  JsonArray *items = json_array_sized_new (state->items->len);
+  for (guint i = 0; i < state->items->len; i++)
+    json_array_add_element (items, kc_json_deep_copy (state->items->pdata[i]));
+  json_object_set_array_member (list, "items", items);
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, list);
+  kc_api_request_reply (req, SOUP_STATUS_OK, node);
+}
+
+static void
+on_list_page (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (ListState) state = data;
+  KcApiRequest *req = state->req;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreRangeResult) range
+      = req->api->vt->range_finish (req->api->store, result, &error);
+  if (range == NULL)
+    {
+      if (g_error_matches (error, KC_STORE_ERROR, KC_STORE_ERROR_COMPACTED)
+          && kc_api_request_query (req, "continue"))
+        fail_with (req, KC_API_ERROR_GONE,
+                   "The provided continue parameter is too old to display a "
+                   "consistent list result. You can start a new list "
+                   "without the continue parameter.");
+      else
+        fail_store (req, error);
+      return;
+    }
+  state->revision = range->revision;
+  for (guint i = 0; i < range->kvs->len; i++)
+    {
+      KcStoreKv *kv = range->kvs->pdata[i];
+      g_free (state->last_key);
+      state->last_key = g_strdup (kv->key);
+      JsonNode *object = kc_object_decode (kv->value, kv->mod_revision,
+                                           &error);
+      if (object == NULL)
+        {
+          kc_api_request_fail (req, error);
+          return;
+        }
+      if (!object_selected (state->labels, state->fields, object))
+        {
+          json_node_unref (object);
+          continue;
+        }
+      g_ptr_array_add (state->items, object);
+      if (state->limit > 0 && state->items->len >= (guint) state->limit)
+        {
+          state->more = range->more || i + 1 < range->kvs->len;
+          reply_list (state);
+          return;
+        }
+    }
+  if (range->more)
+    {
+      list_next_page (g_steal_pointer (&state));
+      return;
+    }
+  state->more = FALSE;
+  reply_list (state);
+}
+
+static void
+list_next_page (ListState *state)
+{
+  KcApiRequest *req = state->req;
+  /* Selectors filter after reading, so read in pages near the limit. */
+  KcStoreRange range = {
+    .prefix = state->prefix,
+    .start_after = state->last_key,
+    .revision = state->revision,
+    .limit = state->limit > 0 ? MAX (state->limit, 100) : 0,
+  };
+  req->api->vt->range_async (req->api->store, &range, NULL, on_list_page,
+                             state);
+}
+
+static gboolean
+parse_selectors (KcApiRequest *req, KcLabelSelector **labels,
+                 KcFieldSelector **fields, GError **error)
+{
+  *labels = kc_label_selector_parse (
+      kc_api_request_query (req, "labelSelector"), error);
+  if (*labels == NULL)
+    return FALSE;
+  *fields = kc_field_selector_parse (
+      kc_api_request_query (req, "fieldSelector"),
+      req->resource->field_selectors, error);
+  return *fields != NULL;
+}
+
+static gboolean
+parse_limit (KcApiRequest *req, gint64 *limit, GError **error)
+{
+  const char *text = kc_api_request_query (req, "limit");
+  guint64 n = 0;
+  *limit = 0;
+  if (text == NULL || text[0] == '\0')
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &n, NULL))
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                   "limit=%s: expected a non-negative integer", text);
+      return FALSE;
+    }
+  *limit = (gint64) n;
+  return TRUE;
+}
+
+/* resourceVersion on a list: Exact reads at that revision; otherwise the
+ * latest state is at least as new as any revision asked for. */
+static gboolean
+parse_list_revision (KcApiRequest *req, gint64 *revision, GError **error)
+{
+  const char *rv = kc_api_request_query (req, "resourceVersion");
+  const char *match = kc_api_request_query (req, "resourceVersionMatch");
+  guint64 n = 0;
+  *revision = 0;
+  if (rv && rv[0]
+      && !g_ascii_string_to_unsigned (rv, 10, 0, G_MAXINT64, &n, NULL))
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                   "resourceVersion=%s: expected a revision number", rv);
+      return FALSE;
+    }
+  if (match && strcmp (match, "Exact") == 0)
+    {
+      if (n == 0)
+        {
+          g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                       "resourceVersionMatch=Exact needs a non-zero "
+                       "resourceVersion");
+          return FALSE;
+        }
+      *revision = (gint64) n;
+    }
+  else if (match && match[0] && strcmp (match, "NotOlderThan") != 0)
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                   "resourceVersionMatch=%s: expected Exact or "
+                   "NotOlderThan",
+                   match);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+kc_api_list (KcApiRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ListState) state = g_new0 (ListState, 1);
+  state->req = req;
+  state->items = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) json_node_unref);
+  state->prefix = kc_resource_key (req->resource, req->ns, NULL);
+
+  if (!parse_selectors (req, &state->labels, &state->fields, &error)
+      || !parse_limit (req, &state->limit, &error)
+      || !parse_list_revision (req, &state->revision, &error))
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
+  const char *token = kc_api_request_query (req, "continue");
+  if (token && token[0]
+      && !decode_continue (token, state->prefix, &state->revision,
+                           &state->last_key))
+    {
+      fail_with (req, KC_API_ERROR_BAD_REQUEST,
+                 "continue: the token is not valid for this list");
+      return;
+    }
+  list_next_page (g_steal_pointer (&state));
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+static void
+on_created (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  gint64 revision = req->api->vt->create_finish (req->api->store, result,
+                                                 &error);
+  if (revision == 0)
+    {
+      fail_store (req, error);
+      return;
+    }
+  kc_object_set_resource_version (req->body, revision);
+  reply_object (req, SOUP_STATUS_CREATED, req->body);
+}
+
+static void
+store_new_object (KcApiRequest *req)
+{
+  g_autofree char *key = object_key (req);
+  g_autoptr (GBytes) value = kc_object_encode (req->body);
+  req->api->vt->create_async (req->api->store, key, value, 0, NULL,
+                              on_created, req);
+}
+
+static void
+on_namespace_checked (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
+                                                       result, NULL, &error);
+  if (kv == NULL)
+    {
+      if (g_error_matches (error, KC_STORE_ERROR, KC_STORE_ERROR_NOT_FOUND))
+        {
+          g_autoptr (GError) api_error = g_error_new (
+              KC_API_ERROR, KC_API_ERROR_NOT_FOUND,
+              "namespaces \"%s\" not found", req->ns);
+          kc_api_request_fail (req, api_error);
+        }
+      else
+        fail_store (req, error);
+      return;
+    }
+  store_new_object (req);
+}
+
+void
+kc_api_create (KcApiRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  if (req->resource->namespaced && req->ns == NULL)
+    {
+      fail_with (req, KC_API_ERROR_NOT_FOUND,
+                 "the server could not find the requested resource (a "
+                 "namespaced object is created under "
+                 "/namespaces/NAMESPACE/)");
+      return;
+    }
+  if (!kc_object_prepare_create (req->resource, req->body, req->ns, &error))
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
+  g_free (req->name);
+  req->name = g_strdup (kc_object_name (req->body));
+  if (!req->resource->namespaced)
+    {
+      store_new_object (req);
+      return;
+    }
+  /* Objects live in namespaces that exist. */
+  const KcResource *namespaces = kc_resource_find ("", "v1", "namespaces");
+  g_autofree char *ns_key = kc_resource_key (namespaces, NULL, req->ns);
+  req->api->vt->get_async (req->api->store, ns_key, 0, NULL,
+                           on_namespace_checked, req);
+}
+
+/* ---- update, patch and the writes they share --------------------------- */
+
+static gboolean
+finalizers_empty (JsonNode *object)
+{
+  JsonNode *f = json_object_get_member (kc_object_metadata (object),
+                                        "finalizers");
+  return f == NULL || !JSON_NODE_HOLDS_ARRAY (f)
+         || json_array_get_length (json_node_get_array (f)) == 0;
+}
+
+static gboolean
+being_deleted (JsonNode *object)
+{
+  return json_object_has_member (kc_object_metadata (object),
+                                 "deletionTimestamp");
+}
+
+static void on_deleted (GObject *source, GAsyncResult *result,
+                        gpointer data);
+
+static void
+on_updated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  gint64 revision = req->api->vt->update_finish (req->api->store, result,
+                                                 NULL, &error);
+  if (revision == 0)
+    {
+      /* A precondition the server computed itself is retried on fresh
+       * data; one the client gave is the client's conflict. */
+      if (g_error_matches (error, KC_STORE_ERROR, KC_STORE_ERROR_CONFLICT)
+          && !req->client_rv && ++req->attempts < MAX_UPDATE_ATTEMPTS)
+        {
+          if (req->build)
+            read_current (req, NULL);
+          else
+            kc_api_delete (req); /* a graceful delete raced a writer */
+          return;
+        }
+      fail_store (req, error);
+      return;
+    }
+  kc_object_set_resource_version (req->body, revision);
+  reply_object (req, SOUP_STATUS_OK, req->body);
+}
+
+/* Writes req->body over req->current, or, when the object is being
+ * deleted and its last finalizer went, removes it. */
+static void
+write_update (KcApiRequest *req)
+{
+  g_autofree char *key = object_key (req);
+  if (being_deleted (req->body) && finalizers_empty (req->body)
+      && !(strcmp (req->resource->plural, "pods") == 0
+           && json_object_has_member (
+               object_at (json_node_get_object (req->body), "spec"),
+               "nodeName")
+           && !finalizers_empty (req->current)))
+    {
+      req->api->vt->delete_async (req->api->store, key,
+                                  req->current_revision, NULL, on_deleted,
+                                  req);
+      return;
+    }
+  g_autoptr (GBytes) value = kc_object_encode (req->body);
+  req->api->vt->update_async (req->api->store, key, value,
+                              req->current_revision, NULL, on_updated, req);
+}
+
+static void
+on_current_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
+                                                       result, NULL, &error);
+  if (kv == NULL)
+    {
+      fail_store (req, error);
+      return;
+    }
+  g_clear_pointer (&req->current, json_node_unref);
+  req->current = kc_object_decode (kv->value, kv->mod_revision, &error);
+  req->current_revision = kv->mod_revision;
+  if (req->current == NULL)
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
+  JsonNode *updated = req->build (req, &error);
+  if (updated == NULL)
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
+  if (!kc_object_prepare_update (req->resource, updated, req->current,
+                                 req->ns, req->name,
+                                 is_sub (req, "status"), &error))
+    {
+      json_node_unref (updated);
+      kc_api_request_fail (req, error);
+      return;
+    }
+  g_clear_pointer (&req->body, json_node_unref);
+  req->body = updated;
+  write_update (req);
+}
+
+static void
+read_current (KcApiRequest *req, GAsyncReadyCallback then)
+{
+  g_autofree char *key = object_key (req);
+  req->api->vt->get_async (req->api->store, key, 0, NULL,
+                           then ? then : on_current_read, req);
+}
+
+/* PUT: the client's object, checked against the stored one. */
+static JsonNode *
+build_put (KcApiRequest *req, GError **error)
+{
+  JsonNode *body = req->original;
+  if (is_sub (req, "scale"))
+    return apply_scale (req, body, req->current, error);
+  gint64 rv = kc_object_resource_version (body);
+  if (rv < 0)
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                   "metadata.resourceVersion: expected a revision number");
+      return NULL;
+    }
+  if (rv > 0 && rv != req->current_revision)
+    {
+      kc_api_set_conflict (error, req->resource, req->name);
+      return NULL;
+    }
+  return kc_json_deep_copy (body);
+}
+
+/* Every update reads the current object, builds the new one from the
+ * client's body (kept in req->original for retries) and writes it with
+ * the current mod_revision as precondition. */
+static void
+start_update (KcApiRequest *req, KcApiBuildFunc build, gboolean client_rv)
+{
+  req->build = build;
+  req->client_rv = client_rv;
+  if (req->original == NULL)
+    req->original = g_steal_pointer (&req->body);
+  read_current (req, NULL);
+}
+
+void
+kc_api_update (KcApiRequest *req)
+{
+  if (!subresource_allowed (req))
+    {
+      fail_with (req, KC_API_ERROR_NOT_FOUND,
+                 "the server could not find the requested resource");
+      return;
+    }
+  start_update (req, build_put, kc_object_resource_version (req->body) > 0);
+}
+
+typedef enum
+{
+  PATCH_MERGE,
+  PATCH_STRATEGIC,
+  PATCH_JSON,
+} PatchType;
+
+static gboolean
+patch_type_of (KcApiRequest *req, PatchType *type, GError **error)
+{
+  const char *ct = soup_message_headers_get_content_type (
+      soup_server_message_get_request_headers (req->msg), NULL);
+  if (ct && strcmp (ct, "application/merge-patch+json") == 0)
+    *type = PATCH_MERGE;
+  else if (ct && strcmp (ct, "application/strategic-merge-patch+json") == 0)
+    *type = PATCH_STRATEGIC;
+  else if (ct && strcmp (ct, "application/json-patch+json") == 0)
+    *type = PATCH_JSON;
+  else
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_UNSUPPORTED_MEDIA,
+                   "the body of the request was in an unknown format - "
+                   "accepted media types include: "
+                   "application/json-patch+json, "
+                   "application/merge-patch+json, "
+                   "application/strategic-merge-patch+json");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+build_patched (KcApiRequest *req, GError **error)
+{
+  PatchType type = req->patch_type;
+  JsonNode *patch = req->original;
+  gboolean scale = is_sub (req, "scale");
+  g_autoptr (JsonNode) target = scale ? scale_of (req->current)
+                                      : json_node_ref (req->current);
+  g_autoptr (JsonNode) patched = NULL;
+
+  switch (type)
+    {
+    case PATCH_MERGE:
+      patched = kc_patch_merge (target, patch, error);
+      break;
+    case PATCH_STRATEGIC:
+      patched = kc_patch_strategic (target, patch, error);
+      break;
+    case PATCH_JSON:
+      patched = kc_patch_json (target, patch, error);
+      break;
+    }
+  if (patched == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (patched))
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                   "the patched object is not a JSON object");
+      return NULL;
+    }
+  if (scale)
+    return apply_scale (req, patched, req->current, error);
+  /* A resourceVersion the patch sets is a precondition. */
+  gint64 rv = kc_object_resource_version (patched);
+  if (rv != req->current_revision && rv != 0)
+    {
+      kc_api_set_conflict (error, req->resource, req->name);
+      return NULL;
+    }
+  return g_steal_pointer (&patched);
+}
+
+void
+kc_api_patch (KcApiRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  PatchType type;
+  if (!subresource_allowed (req))
+    {
+      fail_with (req, KC_API_ERROR_NOT_FOUND,
+                 "the server could not find the requested resource");
+      return;
+    }
+  if (!patch_type_of (req, &type, &error))
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
+  if (type == PATCH_JSON ? !JSON_NODE_HOLDS_ARRAY (req->body)
+                         : !JSON_NODE_HOLDS_OBJECT (req->body))
+    {
+      fail_with (req, KC_API_ERROR_BAD_REQUEST,
+                 type == PATCH_JSON
+                     ? "a JSON patch must be a JSON array of operations"
+                     : "a merge patch must be a JSON object");
+      return;
+    }
+  req->patch_type = type;
+  start_update (req, build_patched, FALSE);
+}
+
+/* ---- binding ----------------------------------------------------------- */
+
+static JsonNode *
+build_bound (KcApiRequest *req, GError **error)
+{
+  JsonNode *binding = req->original;
+  JsonObject *target = object_at (json_node_get_object (binding), "target");
+  const char *node = target ? json_object_get_string_member_with_default (
+                                  target, "name", NULL)
+                            : NULL;
+  if (node == NULL || node[0] == '\0')
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_INVALID,
+                   "Binding \"%s\" is invalid: target.name: Required value",
+                   req->name);
+      return NULL;
+    }
+  JsonNode *pod = kc_json_deep_copy (req->current);
+  JsonObject *obj = json_node_get_object (pod);
+  JsonObject *spec = object_at (obj, "spec");
+  if (spec == NULL)
+    {
+      json_object_set_object_member (obj, "spec", json_object_new ());
+      spec = object_at (obj, "spec");
+    }
+  const char *bound = json_object_get_string_member_with_default (
+      spec, "nodeName", NULL);
+  if (bound && bound[0])
+    {
+      json_node_unref (pod);
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_CONFLICT,
+                   "Operation cannot be fulfilled on pods/binding \"%s\": "
+                   "pod %s is already assigned to node \"%s\"",
+                   req->name, req->name, bound);
+      return NULL;
+    }
+  if (being_deleted (req->current))
+    {
+      json_node_unref (pod);
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_CONFLICT,
+                   "Operation cannot be fulfilled on pods/binding \"%s\": "
+                   "pod %s is being deleted, cannot be assigned to a host",
+                   req->name, req->name);
+      return NULL;
+    }
+  json_object_set_string_member (spec, "nodeName", node);
+  return pod;
+}
+
+void
+kc_api_bind (KcApiRequest *req)
+{
+  start_update (req, build_bound, FALSE);
+}
+
+/* ---- delete ------------------------------------------------------------ */
+
+static void
+on_deleted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreKv) prev = NULL;
+  gint64 revision = req->api->vt->delete_finish (req->api->store, result,
+                                                 &prev, &error);
+  if (revision == 0)
+    {
+      if (g_error_matches (error, KC_STORE_ERROR, KC_STORE_ERROR_CONFLICT)
+          && ++req->attempts < MAX_UPDATE_ATTEMPTS)
+        {
+          kc_api_delete (req);
+          return;
+        }
+      fail_store (req, error);
+      return;
+    }
+  JsonNode *last = req->body && JSON_NODE_HOLDS_OBJECT (req->body)
+                           && json_object_has_member (
+                               json_node_get_object (req->body), "metadata")
+                       ? req->body
+                       : req->current;
+  kc_object_set_resource_version (last, revision);
+  reply_object (req, SOUP_STATUS_OK, last);
+}
+
+/* gracePeriodSeconds from the query or the DeleteOptions body; -1 when
+ * neither gives one. */
+static gint64
+grace_period (KcApiRequest *req)
+{
+  const char *q = kc_api_request_query (req, "gracePeriodSeconds");
+  gint64 n = -1;
+  if (q && g_ascii_string_to_signed (q, 10, 0, G_MAXINT32, &n, NULL))
+    return n;
+  if (req->options && JSON_NODE_HOLDS_OBJECT (req->options))
+    return json_object_get_int_member_with_default (
+        json_node_get_object (req->options), "gracePeriodSeconds", -1);
+  return -1;
+}
+
+static gboolean
+is_bound_pod (KcApiRequest *req)
+{
+  JsonObject *spec = object_at (json_node_get_object (req->current), "spec");
+  return strcmp (req->resource->plural, "pods") == 0 && spec
+         && json_object_get_string_member_with_default (spec, "nodeName",
+                                                        NULL);
+}
+
+/* Sets deletionTimestamp (now + @grace seconds) on a copy of the current
+ * object and writes it: the object stays until its finalizers are gone or
+ * its node confirms. */
+static void
+mark_deleted (KcApiRequest *req, gint64 grace)
+{
+  g_clear_pointer (&req->body, json_node_unref);
+  req->body = kc_json_deep_copy (req->current);
+  JsonObject *meta = kc_object_metadata (req->body);
+  if (!json_object_has_member (meta, "deletionTimestamp"))
+    {
+      g_autoptr (GDateTime) at = g_date_time_new_now_utc ();
+      g_autoptr (GDateTime) when = g_date_time_add_seconds (at, grace);
+      g_autofree char *stamp = g_date_time_format (when,
+                                                   "%Y-%m-%dT%H:%M:%SZ");
+      json_object_set_string_member (meta, "deletionTimestamp", stamp);
+      json_object_set_int_member (meta, "deletionGracePeriodSeconds", grace);
+    }
+  g_autofree char *key = object_key (req);
+  g_autoptr (GBytes) value = kc_object_encode (req->body);
+  req->api->vt->update_async (req->api->store, key, value,
+                              req->current_revision, NULL, on_updated, req);
+}
+
+static void
+on_delete_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
+                                                       result, NULL, &error);
+  if (kv == NULL)
+    {
+      fail_store (req, error);
+      return;
+    }
+  g_clear_pointer (&req->current, json_node_unref);
+  req->current = kc_object_decode (kv->value, kv->mod_revision, &error);
+  req->current_revision = kv->mod_revision;
+  if (req->current == NULL)
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
+
+  gint64 grace = grace_period (req);
+  if (!finalizers_empty (req->current))
+    {
+      mark_deleted (req, MAX (grace, 0));
+      return;
+    }
+  if (is_bound_pod (req) && grace != 0)
+    {
+      JsonObject *spec = object_at (json_node_get_object (req->current),
+                                    "spec");
+      if (grace < 0)
+        grace = json_object_get_int_member_with_default (
+            spec, "terminationGracePeriodSeconds", 30);
+      mark_deleted (req, grace);
+      return;
+    }
+  g_autofree char *key = object_key (req);
+  req->api->vt->delete_async (req->api->store, key, req->current_revision,
+                              NULL, on_deleted, req);
+}
+
+void
+kc_api_delete (KcApiRequest *req)
+{
+  if (req->subresource)
+    {
+      fail_with (req, KC_API_ERROR_METHOD_NOT_ALLOWED,
+                 "the server does not allow this method on the requested "
+                 "resource");
+      return;
+    }
+  if (req->options == NULL)
+    req->options = g_steal_pointer (&req->body);
+  g_clear_pointer (&req->body, json_node_unref);
+  read_current (req, on_delete_read);
+}

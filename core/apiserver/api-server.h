@@ -1,0 +1,97 @@
+/* The Kubernetes REST API over the store: routing and the shared state of
+ * its handlers (api-rest.c, api-watch.c, api-discovery.c).  Internal to
+ * the daemon; everything runs in the API server's main thread. */
+#pragma once
+
+#include "api-object.h"
+#include "api-status.h"
+#include "resource.h"
+#include <kcore/store.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gpointer store;              /* the store plugin's instance */
+  const KcStoreVtable *vt;
+  SoupServer *server;
+  GHashTable *watches;         /* of KcApiWatch*, open watch streams */
+  gint64 max_body_bytes;
+} KcApi;
+
+typedef struct _KcApiRequest KcApiRequest;
+
+/* Builds the new version of an object from the request and the current
+ * object (req->current); used by every kind of update. */
+typedef JsonNode *(*KcApiBuildFunc) (KcApiRequest *req, GError **error);
+
+/* One API request, from routing to reply. */
+struct _KcApiRequest
+{
+  KcApi *api;
+  SoupServerMessage *msg;      /* a ref; paused while the store works */
+  const char *method;
+  const KcResource *resource;
+  char *ns;                    /* NULL: cluster-scoped or all namespaces */
+  char *name;                  /* NULL for collections */
+  char *subresource;           /* "status", "scale", ... or NULL */
+  gboolean watch;              /* ?watch=true or a /watch/ path */
+  GHashTable *query;           /* owned copy of the query parameters */
+  JsonNode *body;              /* the parsed body; for an update, the
+                                  object about to be written */
+  JsonNode *original;          /* the client's body, kept for retries */
+  JsonNode *options;           /* DeleteOptions of a delete */
+  JsonNode *current;           /* the stored object, when read */
+  gint64 current_revision;
+  guint attempts;              /* update retries after a conflict */
+  KcApiBuildFunc build;        /* how an update makes the new object */
+  gboolean client_rv;          /* the client gave the precondition */
+  int patch_type;
+};
+
+/* Installs the API's handlers on @server.  (transfer full) */
+KcApi *kc_api_new (SoupServer *server, gpointer store,
+                   const KcStoreVtable *vt);
+/* Ends open watches and frees @api. */
+void kc_api_free (KcApi *api);
+
+/* The query parameter @name, or NULL.  (transfer none) */
+const char *kc_api_request_query (KcApiRequest *req, const char *name);
+/* A boolean query parameter: "true", "1" (any case) are TRUE. */
+gboolean kc_api_request_query_bool (KcApiRequest *req, const char *name);
+
+/* Replies and ends @req (unpausing its message; frees @req). */
+void kc_api_request_reply (KcApiRequest *req, guint status, JsonNode *node);
+void kc_api_request_fail (KcApiRequest *req, const GError *error);
+void kc_api_request_free (KcApiRequest *req);
+
+/* Handlers, by verb (api-rest.c). */
+void kc_api_get (KcApiRequest *req);
+void kc_api_list (KcApiRequest *req);
+void kc_api_create (KcApiRequest *req);
+void kc_api_update (KcApiRequest *req);
+void kc_api_patch (KcApiRequest *req);
+void kc_api_delete (KcApiRequest *req);
+void kc_api_bind (KcApiRequest *req);
+
+/* Watch streams (api-watch.c).  Takes over @req. */
+void kc_api_watch (KcApiRequest *req);
+void kc_api_watch_close_all (KcApi *api);
+
+/* Discovery (/api, /apis, /api/v1, /apis/G/V), /version and /openapi/v2
+ * (api-discovery.c).  FALSE when @path is not one of them. */
+gboolean kc_api_discovery_handle (SoupServerMessage *msg, const char *path);
+
+/* A Table (meta.k8s.io/v1) of @objects for `kubectl get` (api-table.c).
+ * @objects: JsonNode*, borrowed.  (transfer full) */
+JsonNode *kc_api_table_new (const KcResource *resource, GPtrArray *objects,
+                            gint64 revision, gboolean include_header);
+/* TRUE when the client asked for a Table (Accept: ...;as=Table;...). */
+gboolean kc_api_wants_table (SoupServerMessage *msg);
+
+/* A store error as the API error a client should see for @req. */
+void kc_api_set_store_error (KcApiRequest *req, const GError *store_error,
+                             GError **error);
+
+G_END_DECLS

@@ -1,0 +1,380 @@
+/* Watch streams (see api-server.h): `?watch=true` and /watch/ paths.  A
+ * chunked 200 response carries one JSON event per line — ADDED, MODIFIED,
+ * DELETED, BOOKMARK, ERROR — fed by a store watch on the resource's
+ * prefix.  Without a resourceVersion (or with "0") the current objects come
+ * first as synthetic ADDED events; a resourceVersion older than the
+ * store's history ends the stream with an ERROR event carrying a 410
+ * Expired Status. */
+#include "build-config.h"
+
+#include "api-server.h"
+#include "field-selector.h"
+#include "label-selector.h"
+#include <string.h>
+
+#define BOOKMARK_INTERVAL_SECONDS 60
+
+typedef struct
+{
+  KcApiRequest *req;
+  KcLabelSelector *labels;
+  KcFieldSelector *fields;
+  KcStoreWatch *store_watch;
+  char *prefix;
+  gboolean table;
+  gboolean header_sent;
+  gboolean bookmarks;
+  gint64 last_revision;  /* of the newest event sent */
+  guint timeout_source;
+  guint bookmark_source;
+  gulong finished_handler;
+  gboolean ended;
+} KcApiWatch;
+
+static JsonObject *
+object_at (JsonObject *obj, const char *member)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, member) : NULL;
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                               : NULL;
+}
+
+static void
+send_line (KcApiWatch *w, const char *type, JsonNode *object)
+{
+  JsonObject *event = json_object_new ();
+  json_object_set_string_member (event, "type", type);
+  json_object_set_member (event, "object", json_node_ref (object));
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, event);
+  char *text = json_to_string (node, FALSE);
+  char *line = g_strconcat (text, "\n", NULL);
+  g_free (text);
+  soup_message_body_append (
+      soup_server_message_get_response_body (w->req->msg), SOUP_MEMORY_TAKE,
+      line, strlen (line));
+  soup_server_message_unpause (w->req->msg);
+}
+
+static void
+send_object (KcApiWatch *w, const char *type, JsonNode *object)
+{
+  if (!w->table)
+    {
+      send_line (w, type, object);
+      return;
+    }
+  g_autoptr (GPtrArray) one = g_ptr_array_new ();
+  g_ptr_array_add (one, object);
+  g_autoptr (JsonNode) table = kc_api_table_new (
+      w->req->resource, one, kc_object_resource_version (object),
+      !w->header_sent);
+  w->header_sent = TRUE;
+  send_line (w, type, table);
+}
+
+static void watch_free (KcApiWatch *w);
+
+/* Ends the stream: the client sees the response complete. */
+static void
+watch_end (KcApiWatch *w)
+{
+  if (w->ended)
+    return;
+  w->ended = TRUE;
+  soup_message_body_complete (
+      soup_server_message_get_response_body (w->req->msg));
+  soup_server_message_unpause (w->req->msg);
+}
+
+static void
+send_error (KcApiWatch *w, const GError *error)
+{
+  g_autoptr (JsonNode) status = kc_api_status_new (error, NULL, NULL);
+  send_line (w, "ERROR", status);
+  watch_end (w);
+}
+
+static gboolean
+selected (KcApiWatch *w, JsonNode *object)
+{
+  JsonObject *meta = kc_object_metadata (object);
+  return kc_label_selector_matches (w->labels, object_at (meta, "labels"))
+         && kc_field_selector_matches (w->fields,
+                                       json_node_get_object (object));
+}
+
+static void
+send_event (KcApiWatch *w, const KcStoreEvent *e)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) now = NULL, before = NULL;
+  gint64 revision = e->kv->mod_revision;
+
+  if (e->type == KC_STORE_EVENT_PUT)
+    now = kc_object_decode (e->kv->value, revision, &error);
+  if (e->prev_kv && e->prev_kv->value)
+    before = kc_object_decode (e->prev_kv->value, e->prev_kv->mod_revision,
+                               &error);
+  if (error)
+    {
+      g_warning ("watch %s: skipping revision %" G_GINT64_FORMAT ": %s",
+                 w->prefix, revision, error->message);
+      return;
+    }
+  gboolean was = before && selected (w, before);
+  gboolean is = now && selected (w, now);
+  w->last_revision = revision;
+
+  if (is && was)
+    send_object (w, "MODIFIED", now);
+  else if (is)
+    send_object (w, "ADDED", now);
+  else if (was)
+    {
+      /* Deleted, or no longer selected: the last state, at the revision
+       * that removed it. */
+      JsonNode *last = now ? now : before;
+      kc_object_set_resource_version (last, revision);
+      send_object (w, "DELETED", last);
+    }
+}
+
+static void
+on_store_events (const KcStoreEvent *events, guint n_events,
+                 const GError *store_error, gpointer data)
+{
+  KcApiWatch *w = data;
+  if (w->ended)
+    return;
+  if (store_error)
+    {
+      g_autoptr (GError) error = NULL;
+      if (g_error_matches (store_error, KC_STORE_ERROR,
+                           KC_STORE_ERROR_COMPACTED))
+        g_set_error (&error, KC_API_ERROR, KC_API_ERROR_GONE,
+                     "too old resource version: %s", store_error->message);
+      else
+        g_set_error (&error, KC_API_ERROR, KC_API_ERROR_INTERNAL,
+                     "the watch ended: %s", store_error->message);
+      send_error (w, error);
+      return;
+    }
+  for (guint i = 0; i < n_events; i++)
+    send_event (w, &events[i]);
+}
+
+static void
+start_store_watch (KcApiWatch *w, gint64 after_revision)
+{
+  KcApi *api = w->req->api;
+  w->last_revision = after_revision;
+  w->store_watch = api->vt->watch (api->store, w->prefix,
+                                   after_revision + 1, on_store_events, w,
+                                   NULL);
+}
+
+static void
+on_initial_list (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiWatch *w = data;
+  KcApi *api = w->req->api;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreRangeResult) range = api->vt->range_finish (api->store,
+                                                                result,
+                                                                &error);
+  if (w->ended)
+    {
+      watch_free (w);
+      return;
+    }
+  if (range == NULL)
+    {
+      g_autoptr (GError) api_error = NULL;
+      kc_api_set_store_error (w->req, error, &api_error);
+      send_error (w, api_error);
+      return;
+    }
+  for (guint i = 0; i < range->kvs->len; i++)
+    {
+      KcStoreKv *kv = range->kvs->pdata[i];
+      g_autoptr (JsonNode) object = kc_object_decode (kv->value,
+                                                      kv->mod_revision,
+                                                      &error);
+      if (object && selected (w, object))
+        send_object (w, "ADDED", object);
+      g_clear_error (&error);
+    }
+  start_store_watch (w, range->revision);
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  KcApiWatch *w = data;
+  w->timeout_source = 0;
+  watch_end (w);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_bookmark (gpointer data)
+{
+  KcApiWatch *w = data;
+  if (w->ended)
+    return G_SOURCE_CONTINUE;
+  JsonObject *obj = json_object_new ();
+  json_object_set_string_member (obj, "kind", w->req->resource->kind);
+  json_object_set_string_member (
+      obj, "apiVersion", kc_resource_api_version (w->req->resource));
+  JsonObject *meta = json_object_new ();
+  g_autofree char *rv = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                         w->last_revision);
+  json_object_set_string_member (meta, "resourceVersion", rv);
+  json_object_set_object_member (obj, "metadata", meta);
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, obj);
+  send_line (w, "BOOKMARK", node);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_free (KcApiWatch *w)
+{
+  KcApi *api = w->req->api;
+  g_hash_table_remove (api->watches, w);
+  if (w->store_watch)
+    api->vt->watch_cancel (api->store, w->store_watch);
+  if (w->timeout_source)
+    g_source_remove (w->timeout_source);
+  if (w->bookmark_source)
+    g_source_remove (w->bookmark_source);
+  if (w->finished_handler)
+    g_signal_handler_disconnect (w->req->msg, w->finished_handler);
+  kc_label_selector_free (w->labels);
+  kc_field_selector_free (w->fields);
+  g_free (w->prefix);
+  kc_api_request_free (w->req);
+  g_free (w);
+}
+
+/* The response is done: the client went away or the stream ended.  An
+ * initial list still in flight frees the watch when it comes back. */
+static void
+on_finished (SoupServerMessage *msg, gpointer data)
+{
+  KcApiWatch *w = data;
+  gboolean listing = w->store_watch == NULL && !w->ended;
+  w->ended = TRUE;
+  g_signal_handler_disconnect (msg, w->finished_handler);
+  w->finished_handler = 0;
+  if (!listing)
+    watch_free (w);
+}
+
+static gboolean
+parse_start (KcApiRequest *req, gint64 *after, GError **error)
+{
+  const char *rv = kc_api_request_query (req, "resourceVersion");
+  guint64 n = 0;
+  *after = 0;
+  if (rv == NULL || rv[0] == '\0')
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (rv, 10, 0, G_MAXINT64, &n, NULL))
+    {
+      g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                   "resourceVersion=%s: expected a revision number", rv);
+      return FALSE;
+    }
+  *after = (gint64) n;
+  return TRUE;
+}
+
+void
+kc_api_watch (KcApiRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 after = 0;
+  KcLabelSelector *labels = NULL;
+  KcFieldSelector *fields = NULL;
+
+  labels = kc_label_selector_parse (
+      kc_api_request_query (req, "labelSelector"), &error);
+  if (labels)
+    fields = kc_field_selector_parse (
+        kc_api_request_query (req, "fieldSelector"),
+        req->resource->field_selectors, &error);
+  if (fields == NULL || !parse_start (req, &after, &error))
+    {
+      kc_label_selector_free (labels);
+      kc_field_selector_free (fields);
+      kc_api_request_fail (req, error);
+      return;
+    }
+  /* A watch on one object is a watch on its name. */
+  if (req->name)
+    {
+      g_autofree char *by_name = g_strdup_printf ("metadata.name=%s",
+                                                  req->name);
+      kc_field_selector_free (fields);
+      fields = kc_field_selector_parse (by_name, req->resource->field_selectors,
+                                        NULL);
+    }
+
+  KcApiWatch *w = g_new0 (KcApiWatch, 1);
+  w->req = req;
+  w->labels = labels;
+  w->fields = fields;
+  w->prefix = kc_resource_key (req->resource, req->ns, NULL);
+  w->table = kc_api_wants_table (req->msg);
+  w->bookmarks = kc_api_request_query_bool (req, "allowWatchBookmarks");
+  g_hash_table_add (req->api->watches, w);
+
+  SoupMessageHeaders *headers
+      = soup_server_message_get_response_headers (req->msg);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  w->finished_handler = g_signal_connect (req->msg, "finished",
+                                          G_CALLBACK (on_finished), w);
+
+  const char *timeout = kc_api_request_query (req, "timeoutSeconds");
+  gint64 seconds = 0;
+  if (timeout && g_ascii_string_to_signed (timeout, 10, 1, G_MAXINT32,
+                                           &seconds, NULL))
+    w->timeout_source = g_timeout_add_seconds ((guint) seconds, on_timeout,
+                                               w);
+  if (w->bookmarks)
+    w->bookmark_source = g_timeout_add_seconds (BOOKMARK_INTERVAL_SECONDS,
+                                                on_bookmark, w);
+  /* Headers go out now, before the first event. */
+  soup_server_message_unpause (req->msg);
+
+  if (after > 0)
+    {
+      start_store_watch (w, after);
+      return;
+    }
+  KcStoreRange range = { .prefix = w->prefix };
+  req->api->vt->range_async (req->api->store, &range, NULL, on_initial_list,
+                             w);
+}
+
+void
+kc_api_watch_close_all (KcApi *api)
+{
+  GList *open = g_hash_table_get_keys (api->watches);
+  for (GList *l = open; l; l = l->next)
+    {
+      KcApiWatch *w = l->data;
+      if (w->store_watch == NULL && !w->ended)
+        {
+          /* Its initial list is in flight and frees it on return. */
+          w->ended = TRUE;
+          continue;
+        }
+      watch_end (w);
+      watch_free (w);
+    }
+  g_list_free (open);
+}
