@@ -58,7 +58,9 @@ libkcore_daemon_la_SOURCES = \
 	core/apiserver/resource.c \
 	core/apiserver/resource.h \
 	core/apiserver/store-compactor.c \
-	core/apiserver/store-compactor.h
+	core/apiserver/store-compactor.h \
+	core/apiserver/watch-cache.c \
+	core/apiserver/watch-cache.h
 libkcore_daemon_la_CFLAGS = $(AM_CFLAGS) $(SOUP_CFLAGS) $(JSON_CFLAGS)
 libkcore_daemon_la_LIBADD = libkcore.la $(GLIB_LIBS) $(SOUP_LIBS) $(JSON_LIBS)
 

@@ -534,6 +534,127 @@ parse_list_revision (KcApiRequest *req, gint64 *revision, GError **error)
   return TRUE;
 }
 
+/* ---- lists from the watch cache ---------------------------------------- */
+
+typedef struct
+{
+  ListState *state;
+  gboolean filter;
+  GPtrArray *json;    /* of GBytes*, the selected objects */
+  guint want;         /* limit + 1, to know whether there are more */
+} CacheVisit;
+
+static gboolean
+visit_cached (const char *key, GBytes *json, gpointer data)
+{
+  CacheVisit *v = data;
+  ListState *state = v->state;
+  if (v->filter)
+    {
+      gsize len = 0;
+      const char *text = g_bytes_get_data (json, &len);
+      g_autoptr (JsonNode) object = kc_object_parse (text, len, NULL);
+      if (object == NULL
+          || !object_selected (state->labels, state->fields, object))
+        return TRUE;
+    }
+  if (v->want && v->json->len == v->want - 1)
+    {
+      state->more = TRUE;
+      return FALSE;
+    }
+  g_ptr_array_add (v->json, g_bytes_ref (json));
+  g_free (state->last_key);
+  state->last_key = g_strdup (key);
+  return TRUE;
+}
+
+/* Writes a List without building a JSON tree: the cache holds each
+ * object's served JSON already. */
+static void
+reply_cached_list (ListState *state, GPtrArray *json)
+{
+  KcApiRequest *req = state->req;
+  GString *out = g_string_sized_new (256 + json->len * 1024);
+  g_string_append_printf (out,
+                          "{\"kind\":\"%s\",\"apiVersion\":\"%s\","
+                          "\"metadata\":{\"resourceVersion\":\"%" G_GINT64_FORMAT
+                          "\"",
+                          req->resource->list_kind,
+                          kc_resource_api_version (req->resource),
+                          state->revision);
+  if (state->more)
+    {
+      g_autofree char *token = encode_continue (state->revision,
+                                                state->last_key);
+      g_string_append_printf (out, ",\"continue\":\"%s\"", token);
+    }
+  g_string_append (out, "},\"items\":[");
+  for (guint i = 0; i < json->len; i++)
+    {
+      gsize len = 0;
+      const char *text = g_bytes_get_data (json->pdata[i], &len);
+      if (i)
+        g_string_append_c (out, ',');
+      g_string_append_len (out, text, len);
+    }
+  g_string_append (out, "]}");
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  gsize len = out->len;
+  soup_server_message_set_response (req->msg, "application/json",
+                                    SOUP_MEMORY_TAKE,
+                                    g_string_free (out, FALSE), len);
+  soup_server_message_unpause (req->msg);
+  kc_api_request_free (req);
+}
+
+static void
+list_from_cache (ListState *state)
+{
+  KcApiRequest *req = state->req;
+  KcWatchCache *cache = kc_api_cache (req->api, req->resource);
+  g_autoptr (GPtrArray) json = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_bytes_unref);
+  CacheVisit v = {
+    .state = state,
+    .filter = !kc_label_selector_is_everything (state->labels)
+              || !kc_field_selector_is_everything (state->fields),
+    .json = json,
+    .want = state->limit > 0 ? (guint) MIN (state->limit, G_MAXUINT - 1) + 1
+                             : 0,
+  };
+  state->revision = kc_watch_cache_get_revision (cache);
+  kc_watch_cache_visit (cache, state->prefix, NULL, visit_cached, &v);
+  if (!kc_api_wants_table (req->msg))
+    {
+      reply_cached_list (state, json);
+      list_state_free (state);
+      return;
+    }
+  for (guint i = 0; i < json->len; i++)
+    {
+      gsize len = 0;
+      const char *text = g_bytes_get_data (json->pdata[i], &len);
+      JsonNode *object = kc_object_parse (text, len, NULL);
+      if (object)
+        g_ptr_array_add (state->items, object);
+    }
+  reply_list (state);
+  list_state_free (state);
+}
+
+/* The cache answers once it reflects every write this server made to
+ * the resource; if it lags too long the store answers. */
+static void
+on_cache_ready (gboolean ok, gpointer data)
+{
+  ListState *state = data;
+  if (ok)
+    list_from_cache (state);
+  else
+    list_next_page (state);
+}
+
 void
 kc_api_list (KcApiRequest *req)
 {
@@ -560,6 +681,14 @@ kc_api_list (KcApiRequest *req)
                  "continue: the token is not valid for this list");
       return;
     }
+  /* Later pages and exact revisions come from the store's history. */
+  KcWatchCache *cache = kc_api_cache (req->api, req->resource);
+  if (state->revision == 0 && cache && kc_watch_cache_is_ready (cache))
+    {
+      kc_watch_cache_wait (cache, kc_api_last_write (req->api, req->resource),
+                           2000, on_cache_ready, g_steal_pointer (&state));
+      return;
+    }
   list_next_page (g_steal_pointer (&state));
 }
 
@@ -577,6 +706,7 @@ on_created (GObject *source, GAsyncResult *result, gpointer data)
       fail_store (req, error);
       return;
     }
+  kc_api_note_write (req->api, req->resource, revision);
   kc_object_set_resource_version (req->body, revision);
   reply_object (req, SOUP_STATUS_CREATED, req->body);
 }
@@ -688,6 +818,7 @@ on_updated (GObject *source, GAsyncResult *result, gpointer data)
       fail_store (req, error);
       return;
     }
+  kc_api_note_write (req->api, req->resource, revision);
   kc_object_set_resource_version (req->body, revision);
   reply_object (req, SOUP_STATUS_OK, req->body);
 }
@@ -987,6 +1118,7 @@ on_deleted (GObject *source, GAsyncResult *result, gpointer data)
       fail_store (req, error);
       return;
     }
+  kc_api_note_write (req->api, req->resource, revision);
   JsonNode *last = req->body && JSON_NODE_HOLDS_OBJECT (req->body)
                            && json_object_has_member (
                                json_node_get_object (req->body), "metadata")

@@ -248,6 +248,34 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   dispatch (req);
 }
 
+/* Recent events kept per resource for watches that resume. */
+#define WATCH_WINDOW_EVENTS 10000
+
+KcWatchCache *
+kc_api_cache (KcApi *api, const KcResource *resource)
+{
+  return g_hash_table_lookup (api->caches, resource);
+}
+
+void
+kc_api_note_write (KcApi *api, const KcResource *resource, gint64 revision)
+{
+  gint64 *last = g_hash_table_lookup (api->last_writes, resource);
+  if (last == NULL)
+    {
+      last = g_new0 (gint64, 1);
+      g_hash_table_insert (api->last_writes, (gpointer) resource, last);
+    }
+  *last = MAX (*last, revision);
+}
+
+gint64
+kc_api_last_write (KcApi *api, const KcResource *resource)
+{
+  gint64 *last = g_hash_table_lookup (api->last_writes, resource);
+  return last ? *last : 0;
+}
+
 KcApi *
 kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt)
 {
@@ -256,6 +284,13 @@ kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt)
   api->vt = vt;
   api->server = server;
   api->watches = g_hash_table_new (NULL, NULL);
+  api->caches = g_hash_table_new_full (
+      NULL, NULL, NULL, (GDestroyNotify) kc_watch_cache_free);
+  api->last_writes = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  for (const KcResource *const *r = kc_resource_all (); *r; r++)
+    g_hash_table_insert (api->caches, (gpointer) *r,
+                         kc_watch_cache_new (*r, store, vt,
+                                             WATCH_WINDOW_EVENTS));
   api->max_body_bytes = MAX_BODY_BYTES;
   soup_server_add_handler (server, "/api", on_request, api, NULL);
   soup_server_add_handler (server, "/apis", on_request, api, NULL);
@@ -275,5 +310,7 @@ kc_api_free (KcApi *api)
   soup_server_remove_handler (api->server, "/version");
   soup_server_remove_handler (api->server, "/openapi");
   g_hash_table_unref (api->watches);
+  g_hash_table_unref (api->caches);
+  g_hash_table_unref (api->last_writes);
   g_free (api);
 }

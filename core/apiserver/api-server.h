@@ -6,6 +6,7 @@
 #include "api-object.h"
 #include "api-status.h"
 #include "resource.h"
+#include "watch-cache.h"
 #include <kcore/store.h>
 #include <libsoup/soup.h>
 
@@ -17,6 +18,9 @@ typedef struct
   const KcStoreVtable *vt;
   SoupServer *server;
   GHashTable *watches;         /* of KcApiWatch*, open watch streams */
+  GHashTable *caches;          /* KcResource* -> KcWatchCache* */
+  GHashTable *last_writes;     /* KcResource* -> revision (gint64*) of
+                                  the newest write made here */
   gint64 max_body_bytes;
 } KcApi;
 
@@ -49,6 +53,14 @@ struct _KcApiRequest
   gboolean client_rv;          /* the client gave the precondition */
   int patch_type;
 };
+
+/* The watch cache of @resource.  (transfer none) */
+KcWatchCache *kc_api_cache (KcApi *api, const KcResource *resource);
+/* Records that this server wrote @resource at @revision: a list from the
+ * cache waits until the cache reflects it (read-your-writes). */
+void kc_api_note_write (KcApi *api, const KcResource *resource,
+                        gint64 revision);
+gint64 kc_api_last_write (KcApi *api, const KcResource *resource);
 
 /* Installs the API's handlers on @server.  (transfer full) */
 KcApi *kc_api_new (SoupServer *server, gpointer store,

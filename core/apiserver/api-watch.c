@@ -1,10 +1,11 @@
 /* Watch streams (see api-server.h): `?watch=true` and /watch/ paths.  A
  * chunked 200 response carries one JSON event per line — ADDED, MODIFIED,
- * DELETED, BOOKMARK, ERROR — fed by a store watch on the resource's
- * prefix.  Without a resourceVersion (or with "0") the current objects come
- * first as synthetic ADDED events; a resourceVersion older than the
- * store's history ends the stream with an ERROR event carrying a 410
- * Expired Status. */
+ * DELETED, BOOKMARK, ERROR.  Events come from the resource's watch cache;
+ * a resourceVersion older than the cache's window is served by a store
+ * watch of its own.  Without a resourceVersion (or with "0") the current
+ * objects come first as synthetic ADDED events; a resourceVersion older
+ * than the store's history ends the stream with an ERROR event carrying a
+ * 410 Expired Status. */
 #include "build-config.h"
 
 #include "api-server.h"
@@ -20,6 +21,8 @@ typedef struct
   KcLabelSelector *labels;
   KcFieldSelector *fields;
   KcStoreWatch *store_watch;
+  KcWatchCacheSub *sub;
+  gboolean filter;       /* selectors are not "everything" */
   char *prefix;
   gboolean table;
   gboolean header_sent;
@@ -39,21 +42,27 @@ object_at (JsonObject *obj, const char *member)
                                                : NULL;
 }
 
+/* One event line: {"type":TYPE,"object":JSON}\n, JSON already
+ * serialized (the cache serializes each object once for every watcher). */
+static void
+send_raw (KcApiWatch *w, const char *type, const char *json, gsize len)
+{
+  GString *line = g_string_sized_new (len + 32);
+  g_string_append_printf (line, "{\"type\":\"%s\",\"object\":", type);
+  g_string_append_len (line, json, len);
+  g_string_append (line, "}\n");
+  gsize size = line->len;
+  soup_message_body_append (
+      soup_server_message_get_response_body (w->req->msg), SOUP_MEMORY_TAKE,
+      g_string_free (line, FALSE), size);
+  soup_server_message_unpause (w->req->msg);
+}
+
 static void
 send_line (KcApiWatch *w, const char *type, JsonNode *object)
 {
-  JsonObject *event = json_object_new ();
-  json_object_set_string_member (event, "type", type);
-  json_object_set_member (event, "object", json_node_ref (object));
-  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, event);
-  char *text = json_to_string (node, FALSE);
-  char *line = g_strconcat (text, "\n", NULL);
-  g_free (text);
-  soup_message_body_append (
-      soup_server_message_get_response_body (w->req->msg), SOUP_MEMORY_TAKE,
-      line, strlen (line));
-  soup_server_message_unpause (w->req->msg);
+  g_autofree char *text = json_to_string (object, FALSE);
+  send_raw (w, type, text, strlen (text));
 }
 
 static void
@@ -105,39 +114,55 @@ selected (KcApiWatch *w, JsonNode *object)
 }
 
 static void
-send_event (KcApiWatch *w, const KcStoreEvent *e)
+send_bytes (KcApiWatch *w, const char *type, GBytes *json)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) now = NULL, before = NULL;
-  gint64 revision = e->kv->mod_revision;
-
-  if (e->type == KC_STORE_EVENT_PUT)
-    now = kc_object_decode (e->kv->value, revision, &error);
-  if (e->prev_kv && e->prev_kv->value)
-    before = kc_object_decode (e->prev_kv->value, e->prev_kv->mod_revision,
-                               &error);
-  if (error)
+  if (w->table)
     {
-      g_warning ("watch %s: skipping revision %" G_GINT64_FORMAT ": %s",
-                 w->prefix, revision, error->message);
+      gsize len = 0;
+      const char *text = g_bytes_get_data (json, &len);
+      g_autoptr (JsonNode) object = kc_object_parse (text, len, NULL);
+      if (object)
+        send_object (w, type, object);
       return;
     }
+  gsize len = 0;
+  const char *text = g_bytes_get_data (json, &len);
+  send_raw (w, type, text, len);
+}
+
+static void
+send_event (KcApiWatch *w, KcWatchEvent *e)
+{
+  w->last_revision = MAX (w->last_revision, e->revision);
+  if (!w->filter)
+    {
+      if (e->type == KC_STORE_EVENT_DELETE)
+        {
+          GBytes *last = kc_watch_event_deleted_json (e);
+          if (last)
+            send_bytes (w, "DELETED", last);
+        }
+      else
+        send_bytes (w, e->prev ? "MODIFIED" : "ADDED", e->object);
+      return;
+    }
+  JsonNode *now = kc_watch_event_object (e);
+  JsonNode *before = kc_watch_event_prev (e);
   gboolean was = before && selected (w, before);
   gboolean is = now && selected (w, now);
-  w->last_revision = revision;
 
   if (is && was)
-    send_object (w, "MODIFIED", now);
+    send_bytes (w, "MODIFIED", e->object);
   else if (is)
-    send_object (w, "ADDED", now);
-  else if (was)
+    send_bytes (w, "ADDED", e->object);
+  else if (was && e->type == KC_STORE_EVENT_DELETE)
     {
-      /* Deleted, or no longer selected: the last state, at the revision
-       * that removed it. */
-      JsonNode *last = now ? now : before;
-      kc_object_set_resource_version (last, revision);
-      send_object (w, "DELETED", last);
+      GBytes *last = kc_watch_event_deleted_json (e);
+      if (last)
+        send_bytes (w, "DELETED", last);
     }
+  else if (was)
+    send_bytes (w, "DELETED", e->object); /* no longer selected */
 }
 
 static void
@@ -161,17 +186,52 @@ on_store_events (const KcStoreEvent *events, guint n_events,
       return;
     }
   for (guint i = 0; i < n_events; i++)
-    send_event (w, &events[i]);
+    {
+      g_autoptr (GError) error = NULL;
+      KcWatchEvent *event = kc_watch_event_from_store (&events[i], &error);
+      if (event == NULL)
+        {
+          g_warning ("watch %s: skipping revision %" G_GINT64_FORMAT ": %s",
+                     w->prefix, events[i].kv->mod_revision, error->message);
+          continue;
+        }
+      if (g_str_has_prefix (event->key, w->prefix))
+        send_event (w, event);
+      kc_watch_event_unref (event);
+    }
 }
 
+static void
+on_cache_event (KcWatchEvent *event, gpointer data)
+{
+  KcApiWatch *w = data;
+  if (event == NULL)
+    {
+      /* The cache lost continuity: end the stream, clients watch again. */
+      w->sub = NULL;
+      watch_end (w);
+      return;
+    }
+  if (w->ended || !g_str_has_prefix (event->key, w->prefix))
+    return;
+  send_event (w, event);
+}
+
+/* From the cache when it still holds the events after @after_revision,
+ * else from the store, which has longer history (or says 410). */
 static void
 start_store_watch (KcApiWatch *w, gint64 after_revision)
 {
   KcApi *api = w->req->api;
+  KcWatchCache *cache = kc_api_cache (api, w->req->resource);
   w->last_revision = after_revision;
-  w->store_watch = api->vt->watch (api->store, w->prefix,
-                                   after_revision + 1, on_store_events, w,
-                                   NULL);
+  if (cache)
+    w->sub = kc_watch_cache_subscribe (cache, after_revision,
+                                       on_cache_event, w);
+  if (w->sub == NULL && !w->ended)
+    w->store_watch = api->vt->watch (api->store, w->prefix,
+                                     after_revision + 1, on_store_events, w,
+                                     NULL);
 }
 
 static void
@@ -206,6 +266,44 @@ on_initial_list (GObject *source, GAsyncResult *result, gpointer data)
       g_clear_error (&error);
     }
   start_store_watch (w, range->revision);
+}
+
+static gboolean
+send_cached_added (const char *key, GBytes *json, gpointer data)
+{
+  KcApiWatch *w = data;
+  if (w->filter)
+    {
+      gsize len = 0;
+      const char *text = g_bytes_get_data (json, &len);
+      g_autoptr (JsonNode) object = kc_object_parse (text, len, NULL);
+      if (object == NULL || !selected (w, object))
+        return TRUE;
+    }
+  send_bytes (w, "ADDED", json);
+  return TRUE;
+}
+
+static void start_from_store (KcApiWatch *w);
+
+/* The current objects from the cache as ADDED, then its events. */
+static void
+on_cache_ready (gboolean ok, gpointer data)
+{
+  KcApiWatch *w = data;
+  KcWatchCache *cache = kc_api_cache (w->req->api, w->req->resource);
+  if (w->ended)
+    {
+      watch_free (w);
+      return;
+    }
+  if (!ok)
+    {
+      start_from_store (w);
+      return;
+    }
+  kc_watch_cache_visit (cache, w->prefix, NULL, send_cached_added, w);
+  start_store_watch (w, kc_watch_cache_get_revision (cache));
 }
 
 static gboolean
@@ -245,6 +343,9 @@ watch_free (KcApiWatch *w)
   g_hash_table_remove (api->watches, w);
   if (w->store_watch)
     api->vt->watch_cancel (api->store, w->store_watch);
+  if (w->sub)
+    kc_watch_cache_unsubscribe (kc_api_cache (api, w->req->resource),
+                                w->sub);
   if (w->timeout_source)
     g_source_remove (w->timeout_source);
   if (w->bookmark_source)
@@ -260,11 +361,17 @@ watch_free (KcApiWatch *w)
 
 /* The response is done: the client went away or the stream ended.  An
  * initial list still in flight frees the watch when it comes back. */
+static gboolean
+is_listing (KcApiWatch *w)
+{
+  return w->store_watch == NULL && w->sub == NULL && !w->ended;
+}
+
 static void
 on_finished (SoupServerMessage *msg, gpointer data)
 {
   KcApiWatch *w = data;
-  gboolean listing = w->store_watch == NULL && !w->ended;
+  gboolean listing = is_listing (w);
   w->ended = TRUE;
   g_signal_handler_disconnect (msg, w->finished_handler);
   w->finished_handler = 0;
@@ -326,6 +433,8 @@ kc_api_watch (KcApiRequest *req)
   w->labels = labels;
   w->fields = fields;
   w->prefix = kc_resource_key (req->resource, req->ns, NULL);
+  w->filter = !kc_label_selector_is_everything (labels)
+              || !kc_field_selector_is_everything (fields);
   w->table = kc_api_wants_table (req->msg);
   w->bookmarks = kc_api_request_query_bool (req, "allowWatchBookmarks");
   g_hash_table_add (req->api->watches, w);
@@ -355,9 +464,23 @@ kc_api_watch (KcApiRequest *req)
       start_store_watch (w, after);
       return;
     }
+  KcWatchCache *cache = kc_api_cache (req->api, req->resource);
+  if (cache && kc_watch_cache_is_ready (cache))
+    {
+      kc_watch_cache_wait (cache,
+                           kc_api_last_write (req->api, req->resource), 2000,
+                           on_cache_ready, w);
+      return;
+    }
+  start_from_store (w);
+}
+
+static void
+start_from_store (KcApiWatch *w)
+{
   KcStoreRange range = { .prefix = w->prefix };
-  req->api->vt->range_async (req->api->store, &range, NULL, on_initial_list,
-                             w);
+  w->req->api->vt->range_async (w->req->api->store, &range, NULL,
+                                on_initial_list, w);
 }
 
 void
@@ -367,7 +490,7 @@ kc_api_watch_close_all (KcApi *api)
   for (GList *l = open; l; l = l->next)
     {
       KcApiWatch *w = l->data;
-      if (w->store_watch == NULL && !w->ended)
+      if (is_listing (w))
         {
           /* Its initial list is in flight and frees it on return. */
           w->ended = TRUE;
