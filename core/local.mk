@@ -52,6 +52,8 @@ libkcore_daemon_la_SOURCES = \
 	core/apiserver/api-status.c \
 	core/apiserver/api-status.h \
 	core/apiserver/api-table.c \
+	core/apiserver/api-validate.c \
+	core/apiserver/api-validate.h \
 	core/apiserver/api-watch.c \
 	core/apiserver/apiserver.c \
 	core/apiserver/apiserver.h \

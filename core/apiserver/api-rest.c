@@ -5,6 +5,7 @@
 #include "build-config.h"
 
 #include "api-server.h"
+#include "api-validate.h"
 #include "field-selector.h"
 #include "label-selector.h"
 #include "patch.h"
@@ -762,6 +763,11 @@ kc_api_create (KcApiRequest *req)
     }
   g_free (req->name);
   req->name = g_strdup (kc_object_name (req->body));
+  if (!kc_api_validate (req->resource, req->body, &error))
+    {
+      kc_api_request_fail (req, error);
+      return;
+    }
   if (!req->resource->namespaced)
     {
       store_new_object (req);
@@ -874,7 +880,9 @@ on_current_read (GObject *source, GAsyncResult *result, gpointer data)
     }
   if (!kc_object_prepare_update (req->resource, updated, req->current,
                                  req->ns, req->name,
-                                 is_sub (req, "status"), &error))
+                                 is_sub (req, "status"), &error)
+      || (!is_sub (req, "status")
+          && !kc_api_validate (req->resource, updated, &error)))
     {
       json_node_unref (updated);
       kc_api_request_fail (req, error);
@@ -1232,4 +1240,186 @@ kc_api_delete (KcApiRequest *req)
     req->options = g_steal_pointer (&req->body);
   g_clear_pointer (&req->body, json_node_unref);
   read_current (req, on_delete_read);
+}
+
+/* ---- deletecollection --------------------------------------------------- */
+
+typedef struct
+{
+  KcApiRequest *req;
+  GPtrArray *kvs;   /* of KcStoreKv*, the selected objects */
+  guint next;
+  GPtrArray *done;  /* of JsonNode*, what was deleted or marked */
+  gboolean marking; /* the write in flight is an update, not a delete */
+  KcLabelSelector *labels;
+  KcFieldSelector *fields;
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_ptr_array_unref (sweep->kvs);
+  g_ptr_array_unref (sweep->done);
+  kc_label_selector_free (sweep->labels);
+  kc_field_selector_free (sweep->fields);
+  g_free (sweep);
+}
+
+static void sweep_next (Sweep *sweep);
+
+static void
+on_swept (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Sweep *sweep = data;
+  KcApi *api = sweep->req->api;
+  g_autoptr (GError) error = NULL;
+  gint64 revision = sweep->marking
+                        ? api->vt->update_finish (api->store, result, NULL,
+                                                  &error)
+                        : api->vt->delete_finish (api->store, result, NULL,
+                                                  &error);
+  /* A conflict means someone changed the object meanwhile: it is left
+   * alone, as Kubernetes' deletecollection does. */
+  if (revision > 0)
+    kc_api_note_write (api, sweep->req->resource, revision);
+  else
+    g_ptr_array_remove_index (sweep->done, sweep->done->len - 1);
+  sweep_next (sweep);
+}
+
+static void
+sweep_next (Sweep *sweep)
+{
+  KcApiRequest *req = sweep->req;
+  KcApi *api = req->api;
+  while (sweep->next < sweep->kvs->len)
+    {
+      KcStoreKv *kv = sweep->kvs->pdata[sweep->next++];
+      g_autoptr (JsonNode) object = kc_object_decode (kv->value,
+                                                      kv->mod_revision, NULL);
+      if (object == NULL)
+        continue;
+      g_ptr_array_add (sweep->done, json_node_ref (object));
+      sweep->marking = !finalizers_empty (object);
+      if (!sweep->marking)
+        {
+          api->vt->delete_async (api->store, kv->key, kv->mod_revision, NULL,
+                                 on_swept, sweep);
+          return;
+        }
+      if (being_deleted (object))
+        continue; /* already marked: nothing to write */
+      g_autofree char *stamp = kc_object_timestamp_now ();
+      json_object_set_string_member (kc_object_metadata (object),
+                                     "deletionTimestamp", stamp);
+      json_object_set_int_member (kc_object_metadata (object),
+                                  "deletionGracePeriodSeconds", 0);
+      g_autoptr (GBytes) value = kc_object_encode (object);
+      api->vt->update_async (api->store, kv->key, value, kv->mod_revision,
+                             NULL, on_swept, sweep);
+      return;
+    }
+  JsonObject *list = json_object_new ();
+  json_object_set_string_member (list, "kind", req->resource->list_kind);
+  json_object_set_string_member (list, "apiVersion",
+                                 kc_resource_api_version (req->resource));
+  json_object_set_object_member (list, "metadata", json_object_new ());
+  JsonArray *items = json_array_new ();
+  for (guint i = 0; i < sweep->done->len; i++)
+    json_array_add_element (items, json_node_ref (sweep->done->pdata[i]));
+  json_object_set_array_member (list, "items", items);
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, list);
+  kc_api_request_reply (req, SOUP_STATUS_OK, node);
+  sweep_free (sweep);
+}
+
+static void
+on_sweep_listed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Sweep *sweep = data;
+  KcApiRequest *req = sweep->req;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreRangeResult) range
+      = req->api->vt->range_finish (req->api->store, result, &error);
+  if (range == NULL)
+    {
+      fail_store (req, error);
+      sweep_free (sweep);
+      return;
+    }
+  for (guint i = 0; i < range->kvs->len; i++)
+    {
+      KcStoreKv *kv = range->kvs->pdata[i];
+      g_autoptr (JsonNode) object = kc_object_decode (kv->value,
+                                                      kv->mod_revision, NULL);
+      if (object && object_selected (sweep->labels, sweep->fields, object))
+        g_ptr_array_add (sweep->kvs, kc_store_kv_copy (kv));
+    }
+  sweep_next (sweep);
+}
+
+void
+kc_api_delete_collection (KcApiRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  Sweep *sweep = g_new0 (Sweep, 1);
+  sweep->req = req;
+  sweep->kvs = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) kc_store_kv_free);
+  sweep->done = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) json_node_unref);
+  if (!parse_selectors (req, &sweep->labels, &sweep->fields, &error))
+    {
+      kc_api_request_fail (req, error);
+      sweep_free (sweep);
+      return;
+    }
+  g_autofree char *prefix = kc_resource_key (req->resource, req->ns, NULL);
+  KcStoreRange range = { .prefix = prefix };
+  req->api->vt->range_async (req->api->store, &range, NULL, on_sweep_listed,
+                             sweep);
+}
+
+/* ---- pods/log ----------------------------------------------------------- */
+
+static void
+on_log_pod (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
+                                                       result, NULL, &error);
+  if (kv == NULL)
+    {
+      fail_store (req, error);
+      return;
+    }
+  g_autoptr (JsonNode) pod = kc_object_decode (kv->value, kv->mod_revision,
+                                               &error);
+  JsonObject *spec = pod ? object_at (json_node_get_object (pod), "spec")
+                         : NULL;
+  const char *node = spec ? json_object_get_string_member_with_default (
+                                spec, "nodeName", NULL)
+                          : NULL;
+  g_autoptr (GError) api_error = NULL;
+  if (node == NULL)
+    api_error = g_error_new (KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                             "pod \"%s\" is not scheduled to a node yet, so "
+                             "it has no logs",
+                             req->name);
+  else
+    api_error = g_error_new (
+        KC_API_ERROR, KC_API_ERROR_UNAVAILABLE,
+        "logs of pod \"%s\" come from the agent of node \"%s\", and this "
+        "kcore has no agent component yet",
+        req->name, node);
+  kc_api_request_fail (req, api_error);
+}
+
+void
+kc_api_pod_log (KcApiRequest *req)
+{
+  g_autofree char *key = object_key (req);
+  req->api->vt->get_async (req->api->store, key, 0, NULL, on_log_pod, req);
 }

@@ -163,6 +163,13 @@ dispatch (KcApiRequest *req)
   gboolean collection = req->name == NULL;
   gboolean has_body = req->body != NULL;
 
+  if (strcmp (m, "GET") == 0 && req->subresource
+      && strcmp (req->subresource, "log") == 0
+      && (req->resource->flags & KC_RESOURCE_HAS_LOG))
+    {
+      kc_api_pod_log (req);
+      return;
+    }
   if (strcmp (m, "GET") == 0)
     {
       if (req->watch || (collection && kc_api_request_query_bool (req,
@@ -174,11 +181,15 @@ dispatch (KcApiRequest *req)
         kc_api_get (req);
       return;
     }
-  if (strcmp (m, "DELETE") == 0 && !collection)
+  if (strcmp (m, "DELETE") == 0)
     {
-      kc_api_delete (req);
+      if (collection)
+        kc_api_delete_collection (req);
+      else
+        kc_api_delete (req);
       return;
     }
+
   if (!has_body && (strcmp (m, "POST") == 0 || strcmp (m, "PUT") == 0
                     || strcmp (m, "PATCH") == 0))
     {

@@ -86,6 +86,9 @@ void kc_api_update (KcApiRequest *req);
 void kc_api_patch (KcApiRequest *req);
 void kc_api_delete (KcApiRequest *req);
 void kc_api_bind (KcApiRequest *req);
+void kc_api_delete_collection (KcApiRequest *req);
+/* pods/log: reserved for the node agents; a clear 404/503 until then. */
+void kc_api_pod_log (KcApiRequest *req);
 
 /* Watch streams (api-watch.c).  Takes over @req. */
 void kc_api_watch (KcApiRequest *req);
