@@ -3,3 +3,5 @@ include tests/plugins/local.mk
 include tests/abi/local.mk
 include tests/daemon/local.mk
 include tests/store/local.mk
+include tests/apiserver/local.mk
+include tests/fuzz/local.mk

@@ -7,6 +7,40 @@
 #include "patch.h"
 #include <string.h>
 
+gboolean
+kc_json_check_depth (const char *data, gsize length, GError **error)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > KC_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
+                           "the request body nests deeper than %d levels",
+                           KC_JSON_MAX_DEPTH);
+              return FALSE;
+            }
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
 JsonNode *
 kc_object_parse (const char *data, gsize length, GError **error)
 {
@@ -18,6 +52,8 @@ kc_object_parse (const char *data, gsize length, GError **error)
                    "the request body is empty; expected a JSON object");
       return NULL;
     }
+  if (!kc_json_check_depth (data, length, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
     {
       g_set_error (error, KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,

@@ -9,6 +9,16 @@
 
 G_BEGIN_DECLS
 
+/* Deepest nesting of arrays and objects a request body may have: the JSON
+ * parser and the patch code recurse, and a body of 3 MiB of brackets must
+ * not exhaust a daemon's stack. */
+#define KC_JSON_MAX_DEPTH 256
+
+/* FALSE (with KC_API_ERROR_BAD_REQUEST) when @data nests deeper than
+ * KC_JSON_MAX_DEPTH.  Linear, and safe on any bytes. */
+gboolean kc_json_check_depth (const char *data, gsize length,
+                              GError **error);
+
 /* Parses a request body: a JSON object, else KC_API_ERROR_BAD_REQUEST.
  * (transfer full) */
 JsonNode *kc_object_parse (const char *data, gsize length, GError **error);

@@ -145,6 +145,8 @@ read_body (KcApiRequest *req, GError **error)
     }
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local = NULL;
+  if (!kc_json_check_depth (g_bytes_get_data (bytes, NULL), len, error))
+    return FALSE;
   if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
                                    (gssize) len, &local))
     {

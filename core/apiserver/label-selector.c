@@ -585,8 +585,8 @@ from_match_labels (KcLabelSelector *sel, JsonNode *node, GError **error)
   JsonObjectIter iter;
   const char *key;
   JsonNode *value;
-  json_object_iter_init (&iter, json_node_get_object (node));
-  while (json_object_iter_next (&iter, &key, &value))
+  json_object_iter_init_ordered (&iter, json_node_get_object (node));
+  while (json_object_iter_next_ordered (&iter, &key, &value))
     {
       g_autofree char *reason = NULL;
       const char *v = node_string (value);

@@ -22,8 +22,8 @@ kc_json_deep_copy (JsonNode *node)
     case JSON_NODE_OBJECT:
       {
         JsonObject *copy = json_object_new ();
-        json_object_iter_init (&iter, json_node_get_object (node));
-        while (json_object_iter_next (&iter, &name, &value))
+        json_object_iter_init_ordered (&iter, json_node_get_object (node));
+        while (json_object_iter_next_ordered (&iter, &name, &value))
           json_object_set_member (copy, name, kc_json_deep_copy (value));
         JsonNode *result = json_node_init_object (json_node_alloc (), copy);
         json_object_unref (copy);
@@ -99,8 +99,8 @@ kc_json_equal (JsonNode *a, JsonNode *b)
         JsonNode *value;
         if (json_object_get_size (x) != json_object_get_size (y))
           return FALSE;
-        json_object_iter_init (&iter, x);
-        while (json_object_iter_next (&iter, &name, &value))
+        json_object_iter_init_ordered (&iter, x);
+        while (json_object_iter_next_ordered (&iter, &name, &value))
           {
             JsonNode *other = json_object_get_member (y, name);
             if (other == NULL || !kc_json_equal (value, other))
@@ -145,13 +145,13 @@ merge (JsonNode *target, JsonNode *patch)
   result = json_object_new ();
   if (target != NULL && JSON_NODE_HOLDS_OBJECT (target))
     {
-      json_object_iter_init (&iter, json_node_get_object (target));
-      while (json_object_iter_next (&iter, &name, &value))
+      json_object_iter_init_ordered (&iter, json_node_get_object (target));
+      while (json_object_iter_next_ordered (&iter, &name, &value))
         json_object_set_member (result, name, kc_json_deep_copy (value));
     }
   changes = json_node_get_object (patch);
-  json_object_iter_init (&iter, changes);
-  while (json_object_iter_next (&iter, &name, &value))
+  json_object_iter_init_ordered (&iter, changes);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
     {
       if (JSON_NODE_HOLDS_NULL (value))
         {

@@ -425,7 +425,7 @@ apply_element_order (JsonObject *result, JsonObject *original,
       JsonNode *item = json_array_get_element (items, i);
       JsonNode *key = key_of (item, merge_key);
       gboolean named = key != NULL
-                       && (index_of (order, key, NULL) >= 0
+                       && (index_of (order, key, merge_key) >= 0
                            || index_of (patch_items, key, merge_key) >= 0);
       g_ptr_array_add (named ? from_patch : server_only, item);
     }
@@ -434,14 +434,14 @@ apply_element_order (JsonObject *result, JsonObject *original,
   for (guint i = 1; i < from_patch->len; i++)
     {
       JsonNode *item = from_patch->pdata[i];
-      gint rank = index_of (order, key_of (item, merge_key), NULL);
+      gint rank = index_of (order, key_of (item, merge_key), merge_key);
       guint j = i;
       if (rank < 0)
         rank = G_MAXINT;
       while (j > 0)
         {
           gint prev = index_of (order, key_of (from_patch->pdata[j - 1],
-                                               merge_key), NULL);
+                                               merge_key), merge_key);
           if ((prev < 0 ? G_MAXINT : prev) <= rank)
             break;
           from_patch->pdata[j] = from_patch->pdata[j - 1];
@@ -544,8 +544,8 @@ retain_keys (JsonObject *result, JsonObject *patch, JsonNode *keys,
       return fail (error, KC_API_ERROR_BAD_REQUEST, path, "%s[%u] is not a "
                    "string", RETAIN_KEYS, i);
 
-  json_object_iter_init (&iter, patch);
-  while (json_object_iter_next (&iter, &name, &value))
+  json_object_iter_init_ordered (&iter, patch);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
     {
       g_autoptr (JsonNode) key = json_node_init_string (json_node_alloc (),
                                                         name);
@@ -594,8 +594,8 @@ merge_map (JsonObject *original, JsonObject *patch, const char *parent,
 
   if (original != NULL)
     {
-      json_object_iter_init (&iter, original);
-      while (json_object_iter_next (&iter, &name, &value))
+      json_object_iter_init_ordered (&iter, original);
+      while (json_object_iter_next_ordered (&iter, &name, &value))
         json_object_set_member (result, name, kc_json_deep_copy (value));
     }
 
@@ -603,16 +603,16 @@ merge_map (JsonObject *original, JsonObject *patch, const char *parent,
   if (value != NULL && !retain_keys (result, patch, value, path, error))
     return NULL;
 
-  json_object_iter_init (&iter, patch);
-  while (json_object_iter_next (&iter, &name, &value))
+  json_object_iter_init_ordered (&iter, patch);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
     if (g_str_has_prefix (name, DELETE_PRIMITIVE_PREFIX)
         && !delete_from_list (result,
                               name + strlen (DELETE_PRIMITIVE_PREFIX),
                               value, path, error))
       return NULL;
 
-  json_object_iter_init (&iter, patch);
-  while (json_object_iter_next (&iter, &name, &value))
+  json_object_iter_init_ordered (&iter, patch);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
     {
       g_autofree char *member_path = NULL;
       JsonNode *merged;
@@ -632,8 +632,8 @@ merge_map (JsonObject *original, JsonObject *patch, const char *parent,
       json_object_set_member (result, name, merged);
     }
 
-  json_object_iter_init (&iter, patch);
-  while (json_object_iter_next (&iter, &name, &value))
+  json_object_iter_init_ordered (&iter, patch);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
     if (g_str_has_prefix (name, SET_ORDER_PREFIX)
         && !apply_element_order (result, original, patch, parent,
                                  name + strlen (SET_ORDER_PREFIX), value,
