@@ -20,3 +20,8 @@ check_PROGRAMS += tests/daemon/test-store-compactor
 TESTS += tests/daemon/test-store-compactor
 tests_daemon_test_store_compactor_SOURCES = tests/daemon/test-store-compactor.c
 tests_daemon_test_store_compactor_LDADD = $(KC_DAEMON_TEST_LIBS)
+
+# sdk.sh runs `make install`, which relinks the plugins in place (libtool
+# relinks modules that depend on libkcore.la): it must run after every
+# other test has finished using them.
+tests/daemon/sdk.log: $(filter-out tests/daemon/sdk.log,$(TEST_LOGS))
