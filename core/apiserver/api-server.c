@@ -305,6 +305,7 @@ kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt)
                          kc_watch_cache_new (*r, store, vt,
                                              WATCH_WINDOW_EVENTS));
   api->max_body_bytes = MAX_BODY_BYTES;
+  api->bookmark_interval_s = 60;
   soup_server_add_handler (server, "/api", on_request, api, NULL);
   soup_server_add_handler (server, "/apis", on_request, api, NULL);
   soup_server_add_handler (server, "/version", on_request, api, NULL);

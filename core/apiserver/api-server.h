@@ -22,6 +22,8 @@ typedef struct
   GHashTable *last_writes;     /* KcResource* -> revision (gint64*) of
                                   the newest write made here */
   gint64 max_body_bytes;
+  guint bookmark_interval_s;   /* BOOKMARK events on watches that allow
+                                  them */
 } KcApi;
 
 typedef struct _KcApiRequest KcApiRequest;

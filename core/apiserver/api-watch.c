@@ -13,8 +13,6 @@
 #include "label-selector.h"
 #include <string.h>
 
-#define BOOKMARK_INTERVAL_SECONDS 60
-
 typedef struct
 {
   KcApiRequest *req;
@@ -454,8 +452,8 @@ kc_api_watch (KcApiRequest *req)
     w->timeout_source = g_timeout_add_seconds ((guint) seconds, on_timeout,
                                                w);
   if (w->bookmarks)
-    w->bookmark_source = g_timeout_add_seconds (BOOKMARK_INTERVAL_SECONDS,
-                                                on_bookmark, w);
+    w->bookmark_source = g_timeout_add_seconds (
+        req->api->bookmark_interval_s, on_bookmark, w);
   /* Headers go out now, before the first event. */
   soup_server_message_unpause (req->msg);
 

@@ -21,6 +21,8 @@ const KcConfigKey kc_apiserver_config_keys[] = {
   { "compaction-retention-revisions", KC_CONFIG_TYPE_INT, 0, "0", 0,
     G_MAXINT32, NULL,
     "history kept, in revisions; when > 0 it replaces the time limit" },
+  { "watch-bookmark-interval-seconds", KC_CONFIG_TYPE_INT, 0, "60", 1, 3600,
+    NULL, "how often watches that allow bookmarks get a BOOKMARK event" },
   { NULL },
 };
 
@@ -188,6 +190,8 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   soup_server_add_handler (api.server, "/readyz", on_readyz, &api, NULL);
   api.rest = kc_api_new (api.server, kc_plugin_instance_get_self (api.store),
                          api.store_vt);
+  api.rest->bookmark_interval_s = kc_config_group_get_int (
+      daemon->settings, "watch-bookmark-interval-seconds");
   ensure_namespaces (&api);
   if (!listen_on (api.server, listen, error))
     {

@@ -153,7 +153,8 @@ test_unknown_key (void)
                        "%s: [apiserver] lisen=1.2.3.4:5: unknown key 'lisen' "
                        "(allowed in [apiserver]: listen, compaction-interval-seconds, "
                        "compaction-retention-seconds, "
-                       "compaction-retention-revisions)");
+                       "compaction-retention-revisions, "
+                       "watch-bookmark-interval-seconds)");
 }
 
 static void
