@@ -7,3 +7,11 @@ bench_store_bench_SOURCES = \
 	tests/store/store-harness.h
 bench_store_bench_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS)
 EXTRA_DIST += bench/README.md bench/RESULTS.md
+
+# api-bench: creates, lists, watch fan-out and memory of a running API
+# server, over HTTP with libcurl (bench/README.md, "API server").
+noinst_PROGRAMS += bench/api-bench
+bench_api_bench_SOURCES = bench/api-bench.c
+bench_api_bench_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS)
+bench_api_bench_LDADD = $(JSON_LIBS) $(CURL_LIBS) $(GLIB_LIBS)
+EXTRA_DIST += bench/api-bench.sh

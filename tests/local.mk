@@ -5,3 +5,4 @@ include tests/daemon/local.mk
 include tests/store/local.mk
 include tests/apiserver/local.mk
 include tests/fuzz/local.mk
+include tests/api/local.mk

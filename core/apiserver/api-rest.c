@@ -632,15 +632,26 @@ list_from_cache (ListState *state)
       list_state_free (state);
       return;
     }
+  /* One object parsed at a time: a Table of 10k pods must not hold 10k
+   * JSON trees at once. */
+  g_autoptr (JsonNode) table = kc_api_table_new (req->resource, NULL,
+                                                 state->revision, TRUE);
   for (guint i = 0; i < json->len; i++)
     {
       gsize len = 0;
       const char *text = g_bytes_get_data (json->pdata[i], &len);
-      JsonNode *object = kc_object_parse (text, len, NULL);
+      g_autoptr (JsonNode) object = kc_object_parse (text, len, NULL);
       if (object)
-        g_ptr_array_add (state->items, object);
+        kc_api_table_append (table, req->resource, object);
     }
-  reply_list (state);
+  if (state->more)
+    {
+      g_autofree char *token = encode_continue (state->revision,
+                                                state->last_key);
+      JsonObject *meta = object_at (json_node_get_object (table), "metadata");
+      json_object_set_string_member (meta, "continue", token);
+    }
+  kc_api_request_reply (req, SOUP_STATUS_OK, table);
   list_state_free (state);
 }
 
@@ -732,9 +743,14 @@ on_namespace_checked (GObject *source, GAsyncResult *result, gpointer data)
     {
       if (g_error_matches (error, KC_STORE_ERROR, KC_STORE_ERROR_NOT_FOUND))
         {
-          g_autoptr (GError) api_error = g_error_new (
-              KC_API_ERROR, KC_API_ERROR_NOT_FOUND,
-              "namespaces \"%s\" not found", req->ns);
+          const KcResource *namespaces
+              = kc_resource_find ("", "v1", "namespaces");
+          g_autoptr (GError) api_error = NULL;
+          kc_api_set_not_found (&api_error, namespaces, req->ns);
+          /* The details name the namespace, as Kubernetes' do. */
+          req->resource = namespaces;
+          g_free (req->name);
+          req->name = g_strdup (req->ns);
           kc_api_request_fail (req, api_error);
         }
       else
@@ -800,6 +816,21 @@ being_deleted (JsonNode *object)
 
 static void on_deleted (GObject *source, GAsyncResult *result,
                         gpointer data);
+static JsonNode *build_bound (KcApiRequest *req, GError **error);
+
+static JsonNode *
+success_status (guint code)
+{
+  JsonObject *status = json_object_new ();
+  json_object_set_string_member (status, "kind", "Status");
+  json_object_set_string_member (status, "apiVersion", "v1");
+  json_object_set_object_member (status, "metadata", json_object_new ());
+  json_object_set_string_member (status, "status", "Success");
+  json_object_set_int_member (status, "code", code);
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, status);
+  return node;
+}
 
 static void
 on_updated (GObject *source, GAsyncResult *result, gpointer data)
@@ -825,6 +856,13 @@ on_updated (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   kc_api_note_write (req->api, req->resource, revision);
+  if (req->build == build_bound)
+    {
+      /* Kubernetes answers a binding with a Status, not the pod. */
+      g_autoptr (JsonNode) status = success_status (SOUP_STATUS_CREATED);
+      kc_api_request_reply (req, SOUP_STATUS_CREATED, status);
+      return;
+    }
   kc_object_set_resource_version (req->body, revision);
   reply_object (req, SOUP_STATUS_OK, req->body);
 }
@@ -887,6 +925,15 @@ on_current_read (GObject *source, GAsyncResult *result, gpointer data)
       json_node_unref (updated);
       kc_api_request_fail (req, error);
       return;
+    }
+  if (req->build == build_bound)
+    {
+      /* Binding is the scheduler's, not a spec change by a user. */
+      JsonNode *gen = json_object_get_member (
+          kc_object_metadata (req->current), "generation");
+      if (gen)
+        json_object_set_member (kc_object_metadata (updated), "generation",
+                                kc_json_deep_copy (gen));
     }
   g_clear_pointer (&req->body, json_node_unref);
   req->body = updated;
@@ -1079,11 +1126,11 @@ build_bound (KcApiRequest *req, GError **error)
       spec, "nodeName", NULL);
   if (bound && bound[0])
     {
-      json_node_unref (pod);
       g_set_error (error, KC_API_ERROR, KC_API_ERROR_CONFLICT,
                    "Operation cannot be fulfilled on pods/binding \"%s\": "
                    "pod %s is already assigned to node \"%s\"",
                    req->name, req->name, bound);
+      json_node_unref (pod);
       return NULL;
     }
   if (being_deleted (req->current))
@@ -1104,6 +1151,7 @@ kc_api_bind (KcApiRequest *req)
 {
   start_update (req, build_bound, FALSE);
 }
+
 
 /* ---- delete ------------------------------------------------------------ */
 

@@ -101,9 +101,12 @@ void kc_api_watch_close_all (KcApi *api);
 gboolean kc_api_discovery_handle (SoupServerMessage *msg, const char *path);
 
 /* A Table (meta.k8s.io/v1) of @objects for `kubectl get` (api-table.c).
- * @objects: JsonNode*, borrowed.  (transfer full) */
+ * @objects: JsonNode*, borrowed, nullable.  (transfer full) */
 JsonNode *kc_api_table_new (const KcResource *resource, GPtrArray *objects,
                             gint64 revision, gboolean include_header);
+/* Adds @object's row to @table (from kc_api_table_new). */
+void kc_api_table_append (JsonNode *table, const KcResource *resource,
+                          JsonNode *object);
 /* TRUE when the client asked for a Table (Accept: ...;as=Table;...). */
 gboolean kc_api_wants_table (SoupServerMessage *msg);
 

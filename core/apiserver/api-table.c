@@ -264,6 +264,24 @@ partial_metadata (JsonObject *obj)
   return partial;
 }
 
+void
+kc_api_table_append (JsonNode *table, const KcResource *resource,
+                     JsonNode *object)
+{
+  const Printer *printer = printer_for (resource);
+  JsonObject *obj = json_node_get_object (object);
+  JsonArray *rows = json_object_get_array_member (json_node_get_object (table),
+                                                  "rows");
+  JsonArray *cells = json_array_new ();
+  json_array_add_string_element (
+      cells, member_string (member_object (obj, "metadata"), "name", ""));
+  printer->cells (cells, obj);
+  JsonObject *row = json_object_new ();
+  json_object_set_array_member (row, "cells", cells);
+  json_object_set_object_member (row, "object", partial_metadata (obj));
+  json_array_add_object_element (rows, row);
+}
+
 JsonNode *
 kc_api_table_new (const KcResource *resource, GPtrArray *objects,
                   gint64 revision, gboolean include_header)
@@ -287,23 +305,11 @@ kc_api_table_new (const KcResource *resource, GPtrArray *objects,
             columns, column_definition (c->name, c->type, c->priority));
       json_object_set_array_member (table, "columnDefinitions", columns);
     }
-
-  JsonArray *rows = json_array_new ();
-  for (guint i = 0; i < objects->len; i++)
-    {
-      JsonObject *obj = json_node_get_object (objects->pdata[i]);
-      JsonArray *cells = json_array_new ();
-      json_array_add_string_element (
-          cells, member_string (member_object (obj, "metadata"), "name", ""));
-      printer->cells (cells, obj);
-      JsonObject *row = json_object_new ();
-      json_object_set_array_member (row, "cells", cells);
-      json_object_set_object_member (row, "object", partial_metadata (obj));
-      json_array_add_object_element (rows, row);
-    }
-  json_object_set_array_member (table, "rows", rows);
+  json_object_set_array_member (table, "rows", json_array_new ());
 
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, table);
+  for (guint i = 0; objects && i < objects->len; i++)
+    kc_api_table_append (node, resource, objects->pdata[i]);
   return node;
 }

@@ -10,6 +10,10 @@
 #include <kcore/store.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <sys/socket.h>
 
 const KcConfigKey kc_apiserver_config_keys[] = {
   { "listen", KC_CONFIG_TYPE_ADDRESS, 0, "127.0.0.1:8080", 0, 0, NULL,
@@ -130,6 +134,17 @@ ensure_namespaces (ApiServer *api)
     }
 }
 
+/* Large lists and Tables allocate and free many small blocks; glibc keeps
+ * the freed heap, so an idle API server would stay at its peak size. */
+static gboolean
+on_trim_heap (gpointer data)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_stop_signal (gpointer data)
 {
@@ -160,7 +175,20 @@ listen_on (SoupServer *server, const char *address, GError **error)
       return FALSE;
     }
   g_autoptr (GSocketAddress) sockaddr = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (server, sockaddr, 0, error))
+  /* GSocket's default backlog is 10: clients opening many connections at
+   * once would wait for SYN retransmits. */
+  g_autoptr (GSocket) socket = g_socket_new (
+      g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    {
+      g_prefix_error (error, "[apiserver] listen=%s: ", address);
+      return FALSE;
+    }
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_bind (socket, sockaddr, TRUE, error)
+      || !g_socket_listen (socket, error)
+      || !soup_server_listen_socket (server, socket, 0, error))
     {
       g_prefix_error (error, "[apiserver] listen=%s: ", address);
       return FALSE;
@@ -212,11 +240,13 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
                                "compaction-retention-revisions"));
 
   api.loop = g_main_loop_new (NULL, FALSE);
+  guint trim = g_timeout_add_seconds (10, on_trim_heap, NULL);
   guint sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &api);
   guint sigint = g_unix_signal_add (SIGINT, on_stop_signal, &api);
   g_main_loop_run (api.loop);
   g_source_remove (sigterm);
   g_source_remove (sigint);
+  g_source_remove (trim);
 
   kc_api_free (api.rest);
   soup_server_disconnect (api.server);

@@ -72,6 +72,8 @@ is_number (GType type)
 gboolean
 kc_json_equal (JsonNode *a, JsonNode *b)
 {
+  if (a == NULL || b == NULL)
+    return a == b;
   if (JSON_NODE_TYPE (a) != JSON_NODE_TYPE (b))
     return FALSE;
   switch (JSON_NODE_TYPE (a))

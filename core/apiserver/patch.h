@@ -47,7 +47,8 @@ JsonNode *kc_patch_strategic (JsonNode *original, JsonNode *patch,
 JsonNode *kc_json_deep_copy (JsonNode *node);
 
 /* Whether @a and @b are the same JSON value as RFC 6902's "test" defines
- * it: objects regardless of member order, numbers by value (1 == 1.0). */
+ * it: objects regardless of member order, numbers by value (1 == 1.0).
+ * Either may be NULL (absent): equal only when both are. */
 gboolean kc_json_equal (JsonNode *a, JsonNode *b);
 
 G_END_DECLS
