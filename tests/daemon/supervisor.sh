@@ -34,6 +34,16 @@ sup=$!
 check "apiserver answers /healthz" wait_for 20 healthy
 check "apiserver is ready (its store answers)" \
   sh -c "[ \"\$(curl -s -m 2 http://127.0.0.1:$port/readyz)\" = ok ]"
+# The README's sample workload applies through the supervised API server.
+kubectl=${KCORE_KUBECTL:-/opt/kcore-tools/kubectl-1.20/usr/bin/kubectl}
+out=$(KUBECONFIG=/dev/null "$kubectl" --server "http://127.0.0.1:$port" \
+        --cache-dir "$tmp/kcache" apply -f "$KCORE_SRCDIR/conf/samples/hello.yaml" 2>&1)
+expect_eq "the sample workload applies" \
+  "namespace/demo created
+configmap/hello-config created
+deployment.apps/hello created
+service/hello created" "$out"
+
 first=$(component_pid)
 check "the component runs as a child process" test -n "$first"
 case $(tr '\0' ' ' < "/proc/$first/cmdline") in
