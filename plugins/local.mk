@@ -1,2 +1,3 @@
 include plugins/store/memory/local.mk
 include plugins/store/sqlite/local.mk
+include plugins/store/etcd/local.mk

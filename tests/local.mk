@@ -5,4 +5,5 @@ include tests/daemon/local.mk
 include tests/store/local.mk
 include tests/apiserver/local.mk
 include tests/fuzz/local.mk
+include tests/etcd/local.mk
 include tests/api/local.mk

@@ -47,6 +47,9 @@ struct _KcWatchCache
   GPtrArray *subs;       /* of KcWatchCacheSub* */
   GList *waiters;        /* of Waiter* */
   guint delivering;      /* > 0 while subscribers are being called */
+  GQueue pending;        /* of KcWatchEvent*, applied but not delivered */
+  gint64 delivered;      /* revision of the newest event delivered */
+  guint drain_source;
   guint restart_source;
   GCancellable *cancellable;
 };
@@ -230,6 +233,23 @@ remember (KcWatchCache *cache, KcWatchEvent *event)
     }
 }
 
+/* Fan-out to many watchers runs after the replies waiting in the main
+ * loop (a create is answered before its event reaches 1,000 watchers). */
+static gboolean
+drain_pending (gpointer data)
+{
+  KcWatchCache *cache = data;
+  KcWatchEvent *event;
+  cache->drain_source = 0;
+  while ((event = g_queue_pop_head (&cache->pending)))
+    {
+      cache->delivered = event->revision;
+      deliver (cache, event);
+      kc_watch_event_unref (event);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 apply_event (KcWatchCache *cache, KcWatchEvent *event)
 {
@@ -239,7 +259,10 @@ apply_event (KcWatchCache *cache, KcWatchEvent *event)
     g_tree_remove (cache->entries, event->key);
   cache->revision = MAX (cache->revision, event->revision);
   remember (cache, event);
-  deliver (cache, event);
+  g_queue_push_tail (&cache->pending, kc_watch_event_ref (event));
+  if (cache->drain_source == 0)
+    cache->drain_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE,
+                                           drain_pending, cache, NULL);
 }
 
 static gboolean
@@ -262,6 +285,12 @@ restart_later (KcWatchCache *cache, const char *why)
     {
       cache->vt->watch_cancel (cache->store, cache->watch);
       cache->watch = NULL;
+    }
+  drain_pending (cache);
+  if (cache->drain_source)
+    {
+      g_source_remove (cache->drain_source);
+      cache->drain_source = 0;
     }
   deliver (cache, NULL);
   for (guint i = 0; i < cache->subs->len; i++)
@@ -333,6 +362,7 @@ on_listed (GObject *source, GAsyncResult *result, gpointer data)
                       (GDestroyNotify) kc_watch_event_unref);
   cache->revision = range->revision;
   cache->window_start = range->revision;
+  cache->delivered = range->revision;
   cache->watch = cache->vt->watch (cache->store, cache->prefix,
                                    range->revision + 1, on_store_events,
                                    cache, NULL);
@@ -360,6 +390,7 @@ kc_watch_cache_new (const KcResource *resource, gpointer store,
   cache->entries = g_tree_new_full (compare_keys, NULL, g_free,
                                     (GDestroyNotify) entry_free);
   g_queue_init (&cache->window);
+  g_queue_init (&cache->pending);
   cache->window_max = MAX (window_events, 1);
   cache->subs = g_ptr_array_new_with_free_func (g_free);
   cache->cancellable = g_cancellable_new ();
@@ -377,6 +408,9 @@ kc_watch_cache_free (KcWatchCache *cache)
     cache->vt->watch_cancel (cache->store, cache->watch);
   if (cache->restart_source)
     g_source_remove (cache->restart_source);
+  if (cache->drain_source)
+    g_source_remove (cache->drain_source);
+  g_queue_clear_full (&cache->pending, (GDestroyNotify) kc_watch_event_unref);
   resolve_waiters (cache, TRUE);
   g_tree_unref (cache->entries);
   g_queue_clear_full (&cache->window, (GDestroyNotify) kc_watch_event_unref);
@@ -458,10 +492,12 @@ kc_watch_cache_subscribe (KcWatchCache *cache, gint64 after,
   KcWatchCacheSub *sub = g_new0 (KcWatchCacheSub, 1);
   sub->func = func;
   sub->data = data;
+  /* Events applied but not yet delivered reach the new subscriber through
+   * the drain, in order, like everyone else's. */
   for (GList *l = cache->window.head; l && !sub->dead; l = l->next)
     {
       KcWatchEvent *event = l->data;
-      if (event->revision > after)
+      if (event->revision > after && event->revision <= cache->delivered)
         func (event, data);
     }
   g_ptr_array_add (cache->subs, sub);

@@ -4,9 +4,11 @@
  * revision counter, compare-and-swap on revisions and ordered change
  * notifications.  The semantics are etcd v3's:
  *
- *  - Every successful write (create, update, delete, and the delete of a key
- *    whose lease expired) increments the store revision by exactly one.  A
- *    write that fails changes nothing.  Revisions start at 1 for the first
+ *  - Every successful write (create, update, delete) increments the store
+ *    revision by exactly one.  A write that fails changes nothing.  The
+ *    expiry of a lease deletes its keys either one revision per key or all
+ *    in one revision (etcd deletes them in one transaction); revoke deletes
+ *    them one revision per key.  Revisions start at 1 for the first
  *    write; an empty store is at revision 0.
  *  - Every key carries create_revision (the revision that created it),
  *    mod_revision (the revision of its last write) and version (1 at create,
@@ -217,8 +219,10 @@ typedef struct
 
   /* Leases.  grant returns a new lease id (> 0) living @ttl_seconds;
    * keepalive renews it and returns its TTL (NOT_FOUND once expired);
-   * revoke deletes it and its keys.  Expiry deletes the keys as ordinary
-   * deletes, each with its own revision, seen by watchers. */
+   * revoke deletes it and its keys, each with its own revision.  Expiry
+   * deletes the keys as ordinary deletes seen by watchers (each key once,
+   * with its previous value), at one revision per key or at one revision
+   * for all of them (see the top of this file). */
   void (*lease_grant_async) (gpointer self, gint64 ttl_seconds,
                              GCancellable *cancellable,
                              GAsyncReadyCallback callback,

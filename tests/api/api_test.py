@@ -949,9 +949,10 @@ def test_watch(api, ns):
 
 # ---- compaction (own server) ---------------------------------------------------
 
-def test_compaction(store):
-    srv = Server(store, sets=["apiserver.compaction-interval-seconds=1",
-                              "apiserver.compaction-retention-revisions=5"])
+def test_compaction(store, sets=()):
+    srv = Server(store, sets=list(sets) + [
+        "apiserver.compaction-interval-seconds=1",
+        "apiserver.compaction-retention-revisions=5"])
     try:
         if not T.ok(srv.wait_ready(), "a compacting server starts"):
             return
@@ -1027,12 +1028,12 @@ def check_log(log, what):
 
 
 def main():
-    store, url, _ = server_from_args(sys.argv[1:])
+    store, url, sets = server_from_args(sys.argv[1:])
     srv = None
     if url:
         host, port = parse_url(url)
     else:
-        srv = Server(store)
+        srv = Server(store, sets=sets)
         host, port = srv.host, srv.port
     T.diag("store %s; server %s:%d" % (url and "remote" or store, host, port))
     try:
@@ -1063,7 +1064,7 @@ def main():
             log = srv.stop()
             check_log(log, "the server")
     if not url:
-        test_compaction(store)
+        test_compaction(store, sets)
     else:
         T.skip("compaction tests", "they need a server this test starts")
     if T.todos:

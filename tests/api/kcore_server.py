@@ -273,7 +273,8 @@ def summary(ev):
 
 
 def server_from_args(argv, default_store="memory"):
-    """Parses --store memory|sqlite, --server URL and --set K=V."""
+    """Parses --store memory|sqlite|etcd, --server URL and --set K=V (passed
+    to every server the tests start)."""
     store, url, sets = default_store, None, []
     i = 0
     while i < len(argv):
@@ -288,9 +289,12 @@ def server_from_args(argv, default_store="memory"):
             i += 1
         elif a.startswith("--server="):
             url = a.split("=", 1)[1]
+        elif a == "--set" and i + 1 < len(argv):
+            sets.append(argv[i + 1])  # e.g. store.endpoints=... for etcd
+            i += 1
         else:
-            sys.exit("usage: %s [--store memory|sqlite] [--server URL]"
-                     % sys.argv[0])
+            sys.exit("usage: %s [--store memory|sqlite|etcd] [--server URL] "
+                     "[--set GROUP.KEY=VALUE]..." % sys.argv[0])
         i += 1
     return store, url, sets
 

@@ -27,6 +27,8 @@ static gint opt_crash_rounds = 20;
 static gboolean opt_crash_writer;
 static gint64 opt_crash_start;
 
+static char *opt_namespace_option;
+
 static KcTestPlugin *test_plugin;
 static char *base_dir;      /* per-test data dirs live under it */
 static gboolean base_dir_is_ours;
@@ -40,6 +42,12 @@ typedef struct
   char *dir;
 } Fixture;
 
+/* The store's revision when the test case started.  A remote store shared
+ * between cases (or with others) does not start at 0, so every revision is
+ * checked relative to it: R(n) is the revision of the case's n-th write. */
+static gint64 base_rev;
+#define R(n) (base_rev + (gint64) (n))
+
 static KcTestStore *
 open_store (const char *dir)
 {
@@ -52,18 +60,75 @@ open_store (const char *dir)
   return store;
 }
 
+/* --namespace-option KEY=BASE: each case's instance gets KEY=BASE<run>-<case>/
+ * (say a key prefix), so a shared remote backend gives every case an empty
+ * key space. */
+static char **base_options;
+
+static void
+namespace_options (guint case_id)
+{
+  if (opt_namespace_option == NULL)
+    return;
+  if (base_options == NULL)
+    base_options = g_strdupv (test_plugin->options);
+  GPtrArray *options = g_ptr_array_new ();
+  for (char **o = base_options; *o; o++)
+    g_ptr_array_add (options, g_strdup (*o));
+  g_ptr_array_add (options, g_strdup_printf ("%s%d-%04u/",
+                                             opt_namespace_option,
+                                             (int) getpid (), case_id));
+  g_ptr_array_add (options, NULL);
+  g_strfreev (test_plugin->options);
+  test_plugin->options = (char **) g_ptr_array_free (options, FALSE);
+}
+
+/* A key still attached to a lease would be deleted when the lease expires,
+ * adding a revision in the middle of a later case: delete such keys. */
+static void
+namespace_drop_leased_keys (KcTestStore *s)
+{
+  g_autofree char *last = NULL;
+  for (;;)
+    {
+      KcStoreRange range = { .prefix = "", .start_after = last,
+                             .limit = 1000 };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KcStoreRangeResult) r = kc_test_range (s, &range, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < r->kvs->len; i++)
+        {
+          KcStoreKv *kv = r->kvs->pdata[i];
+          if (kv->lease != 0)
+            {
+              g_autoptr (KcStoreKv) deleted = NULL;
+              g_autoptr (GError) ignored = NULL;
+              kc_test_delete (s, kv->key, 0, &deleted, &ignored);
+            }
+        }
+      if (!r->more || r->kvs->len == 0)
+        break;
+      g_free (last);
+      last = g_strdup (((KcStoreKv *) r->kvs->pdata[r->kvs->len - 1])->key);
+    }
+}
+
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->dir = g_strdup_printf ("%s/test-%04u", base_dir, next_dir_id++);
   kc_test_rm_rf (f->dir);
   g_assert_cmpint (g_mkdir_with_parents (f->dir, 0700), ==, 0);
+  namespace_options (next_dir_id - 1);
   f->store = open_store (f->dir);
+  base_rev = kc_test_revision (f->store);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
+  if (opt_namespace_option && f->store)
+    namespace_drop_leased_keys (f->store);
   kc_test_store_close (f->store);
   /* Let deferred work of the destroyed instance (idle frees) run. */
   kc_test_iterate_for (10);
@@ -406,7 +471,7 @@ bulk_create (KcTestStore *s, const char *prefix, guint n)
 static void
 test_revision_empty (Fixture *f, gconstpointer data)
 {
-  g_assert_cmpint (kc_test_revision (f->store), ==, 0);
+  g_assert_cmpint (kc_test_revision (f->store), ==, R (0));
   assert_get_fails (f->store, "/empty", 0, KC_STORE_ERROR_NOT_FOUND);
   g_autoptr (KcStoreRangeResult) r = must_range (f->store, "", NULL, 0, 0,
                                                  FALSE);
@@ -419,19 +484,19 @@ static void
 test_revision_increments (Fixture *f, gconstpointer data)
 {
   KcTestStore *s = f->store;
-  g_assert_cmpint (must_create (s, "/r/a", "1"), ==, 1);
-  g_assert_cmpint (must_update (s, "/r/a", "2", 0), ==, 2);
-  g_assert_cmpint (must_create (s, "/r/b", "1"), ==, 3);
-  g_assert_cmpint (must_update (s, "/r/a", "3", 2), ==, 4);
-  g_assert_cmpint (must_delete (s, "/r/b"), ==, 5);
-  g_assert_cmpint (must_create (s, "/r/b", "again"), ==, 6);
-  g_assert_cmpint (kc_test_revision (s), ==, 6);
+  g_assert_cmpint (must_create (s, "/r/a", "1"), ==, R (1));
+  g_assert_cmpint (must_update (s, "/r/a", "2", 0), ==, R (2));
+  g_assert_cmpint (must_create (s, "/r/b", "1"), ==, R (3));
+  g_assert_cmpint (must_update (s, "/r/a", "3", R (2)), ==, R (4));
+  g_assert_cmpint (must_delete (s, "/r/b"), ==, R (5));
+  g_assert_cmpint (must_create (s, "/r/b", "again"), ==, R (6));
+  g_assert_cmpint (kc_test_revision (s), ==, R (6));
 
   gint64 read_rev = 0;
   g_autoptr (GError) error = NULL;
   g_autoptr (KcStoreKv) kv = kc_test_get (s, "/r/a", 0, &read_rev, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (read_rev, ==, 6);
+  g_assert_cmpint (read_rev, ==, R (6));
 }
 
 /* ---- /store/kv -------------------------------------------------------------- */
@@ -582,7 +647,7 @@ test_errors_unconditional (Fixture *f, gconstpointer data)
   must_update (s, "/e/a", "v2", 0);
   gint64 u = must_update (s, "/e/a", "v3", 0);
   g_autoptr (KcStoreKv) kv = must_get (s, "/e/a", 0);
-  assert_kv (kv, "/e/a", "v3", 1, u, 3);
+  assert_kv (kv, "/e/a", "v3", R (1), u, 3);
   gint64 d = must_delete (s, "/e/a");
   g_assert_cmpint (d, ==, u + 1);
 }
@@ -641,7 +706,7 @@ test_range_prefix (Fixture *f, gconstpointer data)
   assert_range_keys (r, expected);
   g_assert_cmpint (r->count, ==, 6);
   g_assert_false (r->more);
-  g_assert_cmpint (r->revision, ==, 9);
+  g_assert_cmpint (r->revision, ==, R (9));
   for (guint i = 0; i < r->kvs->len; i++)
     {
       KcStoreKv *kv = r->kvs->pdata[i];
@@ -711,13 +776,13 @@ test_range_count_only (Fixture *f, gconstpointer data)
                                                  TRUE);
   g_assert_cmpuint (r->kvs->len, ==, 0);
   g_assert_cmpint (r->count, ==, 6);
-  g_assert_cmpint (r->revision, ==, 9);
+  g_assert_cmpint (r->revision, ==, R (9));
   g_autoptr (KcStoreRangeResult) r2 = must_range (f->store, "/p/", "/p/a",
-                                                  5, 0, TRUE);
+                                                  R (5), 0, TRUE);
   g_assert_cmpuint (r2->kvs->len, ==, 0);
   /* At revision 5: /p/b /p/a0 /p/\xc3\xa9 /p/a; after "/p/a": 3. */
   g_assert_cmpint (r2->count, ==, 3);
-  g_assert_cmpint (r2->revision, ==, 5);
+  g_assert_cmpint (r2->revision, ==, R (5));
 }
 
 static void
@@ -736,7 +801,7 @@ test_range_past_revision (Fixture *f, gconstpointer data)
   const char *expected[] = { "/h/a", "/h/b", NULL };
   assert_range_keys (at3, expected);
   assert_kv (at3->kvs->pdata[0], "/h/a", "a2", r1, r3, 2);
-  assert_kv (at3->kvs->pdata[1], "/h/b", "b1", 2, 2, 1);
+  assert_kv (at3->kvs->pdata[1], "/h/b", "b1", R (2), R (2), 1);
 
   g_autoptr (KcStoreRangeResult) at1 = must_range (s, "/h/", NULL, r1, 0,
                                                    FALSE);
@@ -748,7 +813,7 @@ test_range_past_revision (Fixture *f, gconstpointer data)
                                                    FALSE);
   const char *expected_now[] = { "/h/a", "/h/c", NULL };
   assert_range_keys (now, expected_now);
-  g_assert_cmpint (now->revision, ==, 5);
+  g_assert_cmpint (now->revision, ==, R (5));
 }
 
 static void
@@ -815,7 +880,7 @@ test_range_pagination (Fixture *f, gconstpointer data)
   g_autoptr (KcStoreRangeResult) first = must_range (s, "/page/", NULL, 0,
                                                      page, FALSE);
   const gint64 rev0 = first->revision;
-  g_assert_cmpint (rev0, ==, n);
+  g_assert_cmpint (rev0, ==, R (n));
   g_assert_cmpint (first->count, ==, n);
 
   SideWrites side = { 0 };
@@ -927,8 +992,8 @@ test_watch_from_current (Fixture *f, gconstpointer data)
 
   e = rec_event (rec, 3);
   g_assert_cmpuint (e->type, ==, KC_STORE_EVENT_PUT);
-  assert_kv (e->kv, "/w/old", "after", 1, u2, 2);
-  assert_kv (e->prev_kv, "/w/old", "before the watch", 1, 1, 1);
+  assert_kv (e->kv, "/w/old", "after", R (1), u2, 2);
+  assert_kv (e->prev_kv, "/w/old", "before the watch", R (1), R (1), 1);
 
   watch_stop (s, rec);
 }
@@ -970,14 +1035,14 @@ test_watch_from_past (Fixture *f, gconstpointer data)
   do_history (s);
   g_assert_true (recorder_wait (live, 7, 10000));
 
-  g_autoptr (Recorder) all = watch_start (s, "/h/", 1);
-  g_autoptr (Recorder) mid = watch_start (s, "/h/", 4);
+  g_autoptr (Recorder) all = watch_start (s, "/h/", R (1));
+  g_autoptr (Recorder) mid = watch_start (s, "/h/", R (4));
   g_assert_true (recorder_wait (all, 7, 10000));
   g_assert_true (recorder_wait (mid, 5, 10000));
   kc_test_iterate_for (50);
   g_assert_cmpuint (live->events->len, ==, 7);
-  assert_replay (live, all, 1);
-  assert_replay (live, mid, 4);
+  assert_replay (live, all, R (1));
+  assert_replay (live, mid, R (4));
 
   /* From replay to live without a gap or a repeat. */
   must_create (s, "/h/c", "c1");
@@ -985,8 +1050,8 @@ test_watch_from_past (Fixture *f, gconstpointer data)
   g_assert_true (recorder_wait (all, 8, 10000));
   g_assert_true (recorder_wait (mid, 6, 10000));
   kc_test_iterate_for (50);
-  assert_replay (live, all, 1);
-  assert_replay (live, mid, 4);
+  assert_replay (live, all, R (1));
+  assert_replay (live, mid, R (4));
 
   watch_stop (s, live);
   watch_stop (s, all);
@@ -1013,7 +1078,7 @@ test_watch_prefix (Fixture *f, gconstpointer data)
   g_assert_cmpstr (rec_event (rec, 1)->kv->key, ==, "/a/b");
   g_assert_cmpstr (rec_event (rec, 2)->kv->key, ==, "/a/b/c");
   for (guint i = 0; i < 5; i++)
-    g_assert_cmpint (rec_event (every, i)->kv->mod_revision, ==, i + 1);
+    g_assert_cmpint (rec_event (every, i)->kv->mod_revision, ==, R (i + 1));
   watch_stop (s, rec);
   watch_stop (s, every);
 }
@@ -1153,7 +1218,7 @@ test_watch_concurrent_writers (Fixture *f, gconstpointer data)
   for (guint i = 0; i < total; i++)
     {
       RecEvent *e = rec_event (rec, i);
-      gint64 rev = (gint64) i + 1;
+      gint64 rev = R (i + 1);
       g_assert_cmpint (e->kv->mod_revision, ==, rev);
       guint code = GPOINTER_TO_UINT (g_hash_table_lookup (by_rev, &rev));
       g_assert_cmpuint (code, >, 0);
@@ -1204,7 +1269,7 @@ test_watch_cancel_before_delivery (Fixture *f, gconstpointer data)
   must_create (s, "/c/a", "1");
   must_create (s, "/c/b", "2");
   /* A replay is pending when the watch is cancelled: nothing is delivered. */
-  g_autoptr (Recorder) rec = watch_start (s, "/c/", 1);
+  g_autoptr (Recorder) rec = watch_start (s, "/c/", R (1));
   watch_stop (s, rec);
   kc_test_iterate_for (200);
   g_assert_cmpuint (rec->calls, ==, 0);
@@ -1347,10 +1412,10 @@ test_cas_create_race (Fixture *f, gconstpointer data)
   for (guint i = 0; i < RACERS; i++)
     if (i != w)
       g_assert_error (race.error[i], KC_STORE_ERROR, KC_STORE_ERROR_EXISTS);
-  g_assert_cmpint (kc_test_revision (s), ==, 1);
+  g_assert_cmpint (kc_test_revision (s), ==, R (1));
   g_autofree char *wv = g_strdup_printf ("racer-%u", w);
   g_autoptr (KcStoreKv) kv = must_get (s, "/cas/new", 0);
-  assert_kv (kv, "/cas/new", wv, 1, 1, 1);
+  assert_kv (kv, "/cas/new", wv, R (1), R (1), 1);
   race_clear (&race);
 }
 
@@ -1385,7 +1450,7 @@ make_compact_history (KcTestStore *s)
   must_delete (s, "/k/gone");           /* 5 */
   must_create (s, "/k/b", "b1");        /* 6 */
   g_autoptr (GError) error = NULL;
-  g_assert_true (kc_test_compact (s, 5, &error));
+  g_assert_true (kc_test_compact (s, R (5), &error));
   g_assert_no_error (error);
   must_update (s, "/k/b", "b2", 0);     /* 7 */
 }
@@ -1395,18 +1460,18 @@ test_compact_get (Fixture *f, gconstpointer data)
 {
   KcTestStore *s = f->store;
   make_compact_history (s);
-  assert_get_fails (s, "/k/a", 1, KC_STORE_ERROR_COMPACTED);
-  assert_get_fails (s, "/k/a", 4, KC_STORE_ERROR_COMPACTED);
+  assert_get_fails (s, "/k/a", R (1), KC_STORE_ERROR_COMPACTED);
+  assert_get_fails (s, "/k/a", R (4), KC_STORE_ERROR_COMPACTED);
   /* The compaction revision itself stays readable, with keys last written
    * before it. */
-  g_autoptr (KcStoreKv) a5 = must_get (s, "/k/a", 5);
-  assert_kv (a5, "/k/a", "a3", 1, 4, 3);
-  assert_get_fails (s, "/k/gone", 5, KC_STORE_ERROR_NOT_FOUND);
-  g_autoptr (KcStoreKv) b6 = must_get (s, "/k/b", 6);
-  assert_kv (b6, "/k/b", "b1", 6, 6, 1);
+  g_autoptr (KcStoreKv) a5 = must_get (s, "/k/a", R (5));
+  assert_kv (a5, "/k/a", "a3", R (1), R (4), 3);
+  assert_get_fails (s, "/k/gone", R (5), KC_STORE_ERROR_NOT_FOUND);
+  g_autoptr (KcStoreKv) b6 = must_get (s, "/k/b", R (6));
+  assert_kv (b6, "/k/b", "b1", R (6), R (6), 1);
   g_autoptr (KcStoreKv) a = must_get (s, "/k/a", 0);
-  assert_kv (a, "/k/a", "a3", 1, 4, 3);
-  g_assert_cmpint (kc_test_revision (s), ==, 7);
+  assert_kv (a, "/k/a", "a3", R (1), R (4), 3);
+  g_assert_cmpint (kc_test_revision (s), ==, R (7));
 }
 
 static void
@@ -1414,7 +1479,7 @@ test_compact_range (Fixture *f, gconstpointer data)
 {
   KcTestStore *s = f->store;
   make_compact_history (s);
-  KcStoreRange range = { .prefix = "/k/", .revision = 3 };
+  KcStoreRange range = { .prefix = "/k/", .revision = R (3) };
   g_autoptr (GError) error = NULL;
   g_autoptr (KcStoreRangeResult) old = kc_test_range (s, &range, &error);
   g_assert_error (error, KC_STORE_ERROR, KC_STORE_ERROR_COMPACTED);
@@ -1425,7 +1490,7 @@ test_compact_range (Fixture *f, gconstpointer data)
   g_assert_error (error, KC_STORE_ERROR, KC_STORE_ERROR_COMPACTED);
   g_assert_null (old2);
 
-  g_autoptr (KcStoreRangeResult) at5 = must_range (s, "/k/", NULL, 5, 0,
+  g_autoptr (KcStoreRangeResult) at5 = must_range (s, "/k/", NULL, R (5), 0,
                                                    FALSE);
   const char *expected[] = { "/k/a", NULL };
   assert_range_keys (at5, expected);
@@ -1433,7 +1498,7 @@ test_compact_range (Fixture *f, gconstpointer data)
                                                    FALSE);
   const char *expected_now[] = { "/k/a", "/k/b", NULL };
   assert_range_keys (now, expected_now);
-  assert_kv (now->kvs->pdata[1], "/k/b", "b2", 6, 7, 2);
+  assert_kv (now->kvs->pdata[1], "/k/b", "b2", R (6), R (7), 2);
 }
 
 static void
@@ -1441,7 +1506,7 @@ test_compact_watch (Fixture *f, gconstpointer data)
 {
   KcTestStore *s = f->store;
   make_compact_history (s);
-  g_autoptr (Recorder) old = watch_start (s, "/k/", 4);
+  g_autoptr (Recorder) old = watch_start (s, "/k/", R (4));
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (old->error == NULL && g_get_monotonic_time () < deadline)
     kc_test_iterate_for (5);
@@ -1453,18 +1518,18 @@ test_compact_watch (Fixture *f, gconstpointer data)
   g_assert_cmpuint (old->calls, ==, 1);
 
   /* From the compaction revision on, history is complete. */
-  g_autoptr (Recorder) ok = watch_start (s, "/k/", 5);
+  g_autoptr (Recorder) ok = watch_start (s, "/k/", R (5));
   g_assert_true (recorder_wait (ok, 4, 10000));
   kc_test_iterate_for (50);
   g_assert_null (ok->error);
   g_assert_cmpuint (ok->events->len, ==, 4);
-  g_assert_cmpint (rec_event (ok, 0)->kv->mod_revision, ==, 5);
+  g_assert_cmpint (rec_event (ok, 0)->kv->mod_revision, ==, R (5));
   g_assert_cmpuint (rec_event (ok, 0)->type, ==, KC_STORE_EVENT_DELETE);
-  assert_kv (rec_event (ok, 0)->prev_kv, "/k/gone", "g", 3, 3, 1);
-  g_assert_cmpint (rec_event (ok, 1)->kv->mod_revision, ==, 6);
-  g_assert_cmpint (rec_event (ok, 2)->kv->mod_revision, ==, 7);
-  g_assert_cmpint (rec_event (ok, 3)->kv->mod_revision, ==, 8);
-  assert_kv (rec_event (ok, 3)->prev_kv, "/k/a", "a3", 1, 4, 3);
+  assert_kv (rec_event (ok, 0)->prev_kv, "/k/gone", "g", R (3), R (3), 1);
+  g_assert_cmpint (rec_event (ok, 1)->kv->mod_revision, ==, R (6));
+  g_assert_cmpint (rec_event (ok, 2)->kv->mod_revision, ==, R (7));
+  g_assert_cmpint (rec_event (ok, 3)->kv->mod_revision, ==, R (8));
+  assert_kv (rec_event (ok, 3)->prev_kv, "/k/a", "a3", R (1), R (4), 3);
 
   watch_stop (s, old);
   watch_stop (s, ok);
@@ -1535,7 +1600,7 @@ test_lease_unknown (Fixture *f, gconstpointer data)
     g_assert_cmpint (rev, ==, 0);
   }
   assert_get_fails (s, "/l/a", 0, KC_STORE_ERROR_NOT_FOUND);
-  g_assert_cmpint (kc_test_revision (s), ==, 0);
+  g_assert_cmpint (kc_test_revision (s), ==, R (0));
   {
     g_autoptr (GError) error = NULL;
     kc_test_lease_keepalive (s, bogus, &error);
@@ -1606,11 +1671,17 @@ test_lease_expiry (Fixture *f, gconstpointer data)
   g_assert_true (recorder_wait (rec, 2, 15000));
   kc_test_iterate_for (50);
   g_assert_cmpuint (rec->events->len, ==, 2);
+  /* store.h allows one revision per key (kcore's own stores) or one
+   * revision for all the lease's keys (etcd deletes them in one
+   * transaction); either way each key is deleted once, in order. */
+  gboolean one_revision = rec_event (rec, 0)->kv->mod_revision
+                          == rec_event (rec, 1)->kv->mod_revision;
   for (guint i = 0; i < 2; i++)
     {
       RecEvent *e = rec_event (rec, i);
       g_assert_cmpuint (e->type, ==, KC_STORE_EVENT_DELETE);
-      g_assert_cmpint (e->kv->mod_revision, ==, before + 1 + i);
+      g_assert_cmpint (e->kv->mod_revision, ==,
+                       before + 1 + (one_revision ? 0 : i));
       g_assert_nonnull (e->prev_kv);
       gboolean is_a = g_str_equal (e->kv->key, "/l/a");
       assert_kv (e->prev_kv, is_a ? "/l/a" : "/l/b", is_a ? "/l/a" : "/l/b",
@@ -1621,7 +1692,7 @@ test_lease_expiry (Fixture *f, gconstpointer data)
   assert_get_fails (s, "/l/a", 0, KC_STORE_ERROR_NOT_FOUND);
   assert_get_fails (s, "/l/b", 0, KC_STORE_ERROR_NOT_FOUND);
   g_autoptr (KcStoreKv) free_kv = must_get (s, "/l/free", 0);
-  g_assert_cmpint (kc_test_revision (s), ==, before + 2);
+  g_assert_cmpint (kc_test_revision (s), ==, before + (one_revision ? 1 : 2));
 
   g_autoptr (GError) error = NULL;
   kc_test_lease_keepalive (s, l, &error);
@@ -1798,7 +1869,7 @@ test_async_thread_context (Fixture *f, gconstpointer data)
   g_thread_join (t);
   g_assert_true (tc.done);
   g_assert_true (tc.callback_in_thread);
-  g_assert_cmpint (tc.rev, ==, 1);
+  g_assert_cmpint (tc.rev, ==, R (1));
 }
 
 /* ---- /store/durable ------------------------------------------------------------- */
@@ -2058,6 +2129,9 @@ parse_own_options (int *argc, char ***argv, GError **error)
       "keys in the pagination test (default 100000)", "N" },
     { "crash-rounds", 0, 0, G_OPTION_ARG_INT, &opt_crash_rounds,
       "kill -9 rounds of the crash test (default 20)", "N" },
+    { "namespace-option", 0, 0, G_OPTION_ARG_STRING, &opt_namespace_option,
+      "give each case's instance KEY=BASE<run>-<case>/, an empty key space "
+      "of a shared remote store", "KEY=BASE" },
     { "crash-writer", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE,
       &opt_crash_writer, NULL, NULL },
     { "crash-start", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64,
@@ -2181,5 +2255,7 @@ main (int argc, char **argv)
   g_free (opt_plugin);
   g_free (opt_data_dir);
   g_strfreev (opt_options);
+  g_strfreev (base_options);
+  g_free (opt_namespace_option);
   return ret;
 }
