@@ -1,6 +1,7 @@
 # Sample configs and systemd units, installed as examples.
 kcoreconfdir = $(pkgdatadir)/conf
-dist_kcoreconf_DATA = conf/single-node.conf conf/manager.conf conf/worker.conf
+dist_kcoreconf_DATA = conf/single-node.conf conf/manager.conf conf/worker.conf \
+	conf/ha-manager.conf
 kcoresamplesdir = $(pkgdatadir)/samples
 dist_kcoresamples_DATA = conf/samples/hello.yaml
 

@@ -12,7 +12,7 @@ case $out in "kcore "*"(plugin ABI 1.0, store interface 1)") ok "--version" ;;
   *) fail "--version"; diag "$out" ;; esac
 "$KCORE" --help >/dev/null; expect_eq "--help exits 0" 0 "$?"
 
-for conf in single-node manager; do
+for conf in single-node manager ha-manager; do
   out=$("$KCORE" --config "$KCORE_SRCDIR/conf/$conf.conf" --check 2>&1); rc=$?
   expect_eq "conf/$conf.conf checks out" 0 "$rc"
   case $out in *"[store] plugin="*"kind=store interface=1"*) ok "conf/$conf.conf lists its store plugin" ;;
