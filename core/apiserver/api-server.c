@@ -261,9 +261,6 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   dispatch (req);
 }
 
-/* Recent events kept per resource for watches that resume. */
-#define WATCH_WINDOW_EVENTS 10000
-
 KcWatchCache *
 kc_api_cache (KcApi *api, const KcResource *resource)
 {
@@ -290,7 +287,8 @@ kc_api_last_write (KcApi *api, const KcResource *resource)
 }
 
 KcApi *
-kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt)
+kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt,
+            guint window_events)
 {
   KcApi *api = g_new0 (KcApi, 1);
   api->store = store;
@@ -302,8 +300,7 @@ kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt)
   api->last_writes = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (const KcResource *const *r = kc_resource_all (); *r; r++)
     g_hash_table_insert (api->caches, (gpointer) *r,
-                         kc_watch_cache_new (*r, store, vt,
-                                             WATCH_WINDOW_EVENTS));
+                         kc_watch_cache_new (*r, store, vt, window_events));
   api->max_body_bytes = MAX_BODY_BYTES;
   api->bookmark_interval_s = 60;
   soup_server_add_handler (server, "/api", on_request, api, NULL);

@@ -64,9 +64,11 @@ void kc_api_note_write (KcApi *api, const KcResource *resource,
                         gint64 revision);
 gint64 kc_api_last_write (KcApi *api, const KcResource *resource);
 
-/* Installs the API's handlers on @server.  (transfer full) */
+/* Installs the API's handlers on @server; each resource's watch cache
+ * keeps its last @window_events events for watches that resume.
+ * (transfer full) */
 KcApi *kc_api_new (SoupServer *server, gpointer store,
-                   const KcStoreVtable *vt);
+                   const KcStoreVtable *vt, guint window_events);
 /* Ends open watches and frees @api. */
 void kc_api_free (KcApi *api);
 

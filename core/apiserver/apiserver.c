@@ -27,6 +27,10 @@ const KcConfigKey kc_apiserver_config_keys[] = {
     "history kept, in revisions; when > 0 it replaces the time limit" },
   { "watch-bookmark-interval-seconds", KC_CONFIG_TYPE_INT, 0, "60", 1, 3600,
     NULL, "how often watches that allow bookmarks get a BOOKMARK event" },
+  { "watch-cache-window-events", KC_CONFIG_TYPE_INT, 0, "1000", 1, 1000000,
+    NULL,
+    "recent events each resource's watch cache keeps for watches that "
+    "resume; older resourceVersions are served by the store" },
   { NULL },
 };
 
@@ -216,8 +220,10 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   soup_server_add_handler (api.server, "/healthz", on_livez, &api, NULL);
   soup_server_add_handler (api.server, "/livez", on_livez, &api, NULL);
   soup_server_add_handler (api.server, "/readyz", on_readyz, &api, NULL);
-  api.rest = kc_api_new (api.server, kc_plugin_instance_get_self (api.store),
-                         api.store_vt);
+  api.rest = kc_api_new (
+      api.server, kc_plugin_instance_get_self (api.store), api.store_vt,
+      kc_config_group_get_int (daemon->settings,
+                               "watch-cache-window-events"));
   api.rest->bookmark_interval_s = kc_config_group_get_int (
       daemon->settings, "watch-bookmark-interval-seconds");
   ensure_namespaces (&api);

@@ -154,7 +154,8 @@ test_unknown_key (void)
                        "(allowed in [apiserver]: listen, compaction-interval-seconds, "
                        "compaction-retention-seconds, "
                        "compaction-retention-revisions, "
-                       "watch-bookmark-interval-seconds)");
+                       "watch-bookmark-interval-seconds, "
+                       "watch-cache-window-events)");
 }
 
 static void
