@@ -19,6 +19,7 @@ struct _KcWatchCacheSub
 {
   KcWatchCacheFunc func;
   gpointer data;
+  gint64 after;      /* it gets only events newer than this */
   gboolean dead;
 };
 
@@ -214,7 +215,9 @@ deliver (KcWatchCache *cache, KcWatchEvent *event)
   for (guint i = 0; i < cache->subs->len; i++)
     {
       KcWatchCacheSub *sub = cache->subs->pdata[i];
-      if (!sub->dead)
+      /* A subscriber that came after an event was applied saw it in its
+       * list already; the drain must not hand it over again. */
+      if (!sub->dead && (event == NULL || event->revision > sub->after))
         sub->func (event, sub->data);
     }
   if (--cache->delivering == 0)
@@ -492,6 +495,7 @@ kc_watch_cache_subscribe (KcWatchCache *cache, gint64 after,
   KcWatchCacheSub *sub = g_new0 (KcWatchCacheSub, 1);
   sub->func = func;
   sub->data = data;
+  sub->after = after;
   /* Events applied but not yet delivered reach the new subscriber through
    * the drain, in order, like everyone else's. */
   for (GList *l = cache->window.head; l && !sub->dead; l = l->next)

@@ -25,3 +25,9 @@ tests_daemon_test_store_compactor_LDADD = $(KC_DAEMON_TEST_LIBS)
 # relinks modules that depend on libkcore.la): it must run after every
 # other test has finished using them.
 tests/daemon/sdk.log: $(filter-out tests/daemon/sdk.log,$(TEST_LOGS))
+
+check_PROGRAMS += tests/daemon/test-watch-cache
+TESTS += tests/daemon/test-watch-cache
+tests_daemon_test_watch_cache_SOURCES = tests/daemon/test-watch-cache.c
+tests_daemon_test_watch_cache_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
+tests_daemon_test_watch_cache_LDADD = $(KC_DAEMON_TEST_LIBS) $(JSON_LIBS)
