@@ -624,7 +624,7 @@ list_from_cache (ListState *state)
     .want = state->limit > 0 ? (guint) MIN (state->limit, G_MAXUINT - 1) + 1
                              : 0,
   };
-  state->revision = kc_watch_cache_get_revision (cache);
+  state->revision = kc_api_cache_revision (req->api, req->resource);
   kc_watch_cache_visit (cache, state->prefix, NULL, visit_cached, &v);
   if (!kc_api_wants_table (req->msg))
     {

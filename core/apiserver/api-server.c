@@ -277,6 +277,14 @@ kc_api_note_write (KcApi *api, const KcResource *resource, gint64 revision)
       g_hash_table_insert (api->last_writes, (gpointer) resource, last);
     }
   *last = MAX (*last, revision);
+  api->last_write_any = MAX (api->last_write_any, revision);
+}
+
+gint64
+kc_api_cache_revision (KcApi *api, const KcResource *resource)
+{
+  KcWatchCache *cache = kc_api_cache (api, resource);
+  return MAX (kc_watch_cache_get_revision (cache), api->last_write_any);
 }
 
 gint64

@@ -21,6 +21,8 @@ typedef struct
   GHashTable *caches;          /* KcResource* -> KcWatchCache* */
   GHashTable *last_writes;     /* KcResource* -> revision (gint64*) of
                                   the newest write made here */
+  gint64 last_write_any;       /* the newest write made here, any
+                                  resource */
   gint64 max_body_bytes;
   guint bookmark_interval_s;   /* BOOKMARK events on watches that allow
                                   them */
@@ -63,6 +65,15 @@ KcWatchCache *kc_api_cache (KcApi *api, const KcResource *resource);
 void kc_api_note_write (KcApi *api, const KcResource *resource,
                         gint64 revision);
 gint64 kc_api_last_write (KcApi *api, const KcResource *resource);
+
+/* The revision a list or watch served from @resource's cache stands for.
+ * The cache knows its resource up to its own newest event; every later
+ * write made through this server went to other resources (a list first
+ * waits for this resource's own writes), so the resource is unchanged up
+ * to the newest write made here.  With several API servers sharing one
+ * store, writes made by the others are not known here: the revision is
+ * then only "at least" the cache's. */
+gint64 kc_api_cache_revision (KcApi *api, const KcResource *resource);
 
 /* Installs the API's handlers on @server; each resource's watch cache
  * keeps its last @window_events events for watches that resume.

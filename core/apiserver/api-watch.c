@@ -300,8 +300,9 @@ on_cache_ready (gboolean ok, gpointer data)
       start_from_store (w);
       return;
     }
+  gint64 revision = kc_api_cache_revision (w->req->api, w->req->resource);
   kc_watch_cache_visit (cache, w->prefix, NULL, send_cached_added, w);
-  start_store_watch (w, kc_watch_cache_get_revision (cache));
+  start_store_watch (w, revision);
 }
 
 static gboolean
