@@ -69,3 +69,4 @@ libkcore_daemon_la_LIBADD = libkcore.la $(GLIB_LIBS) $(SOUP_LIBS) $(JSON_LIBS)
 bin_PROGRAMS += kcore
 kcore_SOURCES = core/main.c
 kcore_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS)
+include core/client/local.mk

@@ -7,3 +7,4 @@ include tests/apiserver/local.mk
 include tests/fuzz/local.mk
 include tests/etcd/local.mk
 include tests/api/local.mk
+include tests/client/local.mk

@@ -6,3 +6,8 @@
 #include <kcore/host.h>
 #include <kcore/plugin.h>
 #include <kcore/store.h>
+#include <kcore/client.h>
+#include <kcore/informer.h>
+#include <kcore/workqueue.h>
+#include <kcore/leader-election.h>
+#include <kcore/event-recorder.h>

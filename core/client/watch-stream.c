@@ -1,0 +1,122 @@
+/* KcWatch: a streaming GET ?watch=1 whose body is split into lines as it
+ * arrives; each line is one JSON watch event. */
+#include "client-private.h"
+
+struct _KcWatch
+{
+  gint refcount;
+  KcClient *client;
+  KccRequest *req;
+  GString *line;
+  KcWatchEventFunc on_event;
+  KcWatchDoneFunc on_done;
+  gpointer user_data;
+  GDestroyNotify destroy;
+  gboolean stopped;
+};
+
+static void
+deliver_line (KcWatch *w, const char *text, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = kcc_json_from_data (text, len, &error);
+  const char *type = kcc_json_get_string (node, "type");
+  JsonNode *object = node && JSON_NODE_HOLDS_OBJECT (node)
+    ? json_object_get_member (json_node_get_object (node), "object") : NULL;
+  if (!type || !object)
+    {
+      g_warning ("watch: ignoring a line that is not a watch event: %.*s",
+                 (int) MIN (len, 200), text);
+      return;
+    }
+  w->on_event (w, type, object, w->user_data);
+}
+
+static gboolean
+on_chunk (const char *data, gsize len, gpointer user_data)
+{
+  KcWatch *w = user_data;
+  g_string_append_len (w->line, data, (gssize) len);
+  kc_watch_ref (w);
+  gsize start = 0;
+  for (gsize i = 0; i < w->line->len && !w->stopped; i++)
+    if (w->line->str[i] == '\n')
+      {
+        if (i > start)
+          deliver_line (w, w->line->str + start, i - start);
+        start = i + 1;
+      }
+  if (!w->stopped)
+    g_string_erase (w->line, 0, (gssize) start);
+  gboolean more = !w->stopped;
+  kc_watch_unref (w);
+  return more;
+}
+
+static void
+on_done (guint status, GBytes *body, const GError *error, gpointer user_data)
+{
+  KcWatch *w = user_data;
+  w->req = NULL;
+  if (w->stopped)
+    return;
+  w->stopped = TRUE;
+  g_autoptr (GError) own = NULL;
+  if (!error && (status < 200 || status >= 300))
+    error = own = kcc_error_from_response (status, body);
+  kc_watch_ref (w);
+  if (w->on_done)
+    w->on_done (w, error, w->user_data);
+  kc_watch_unref (w);
+}
+
+KcWatch *
+kc_client_watch (KcClient *client, const KcResource *resource,
+                 const char *namespace, const KcListOptions *options,
+                 KcWatchEventFunc on_event, KcWatchDoneFunc on_done_cb,
+                 gpointer user_data, GDestroyNotify destroy)
+{
+  KcWatch *w = g_new0 (KcWatch, 1);
+  w->refcount = 1;
+  w->client = g_object_ref (client);
+  w->line = g_string_new (NULL);
+  w->on_event = on_event;
+  w->on_done = on_done_cb;
+  w->user_data = user_data;
+  w->destroy = destroy;
+  g_autofree char *path = kc_resource_build_path (resource, namespace, NULL,
+                                                  NULL);
+  g_autofree char *query = kc_list_options_to_query (options, TRUE);
+  g_autofree char *full = g_strconcat (path, "?", query, NULL);
+  w->req = kcc_request_start (client, "GET", full, NULL, NULL, TRUE,
+                              on_chunk, on_done, w);
+  return w;
+}
+
+void
+kc_watch_stop (KcWatch *watch)
+{
+  watch->stopped = TRUE;
+  if (watch->req)
+    kcc_request_cancel (g_steal_pointer (&watch->req));
+}
+
+KcWatch *
+kc_watch_ref (KcWatch *watch)
+{
+  g_atomic_int_inc (&watch->refcount);
+  return watch;
+}
+
+void
+kc_watch_unref (KcWatch *watch)
+{
+  if (!watch || !g_atomic_int_dec_and_test (&watch->refcount))
+    return;
+  kc_watch_stop (watch);
+  if (watch->destroy)
+    watch->destroy (watch->user_data);
+  g_string_free (watch->line, TRUE);
+  g_object_unref (watch->client);
+  g_free (watch);
+}
