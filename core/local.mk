@@ -58,6 +58,8 @@ libkcore_daemon_la_SOURCES = \
 	core/apiserver/apiserver.c \
 	core/apiserver/apiserver.h \
 	core/apiserver/resource.c \
+	core/apiserver/plugin-report.c \
+	core/apiserver/plugin-report.h \
 	core/apiserver/resource.h \
 	core/apiserver/store-compactor.c \
 	core/apiserver/store-compactor.h \

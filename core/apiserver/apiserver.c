@@ -5,6 +5,7 @@
 
 #include "api-server.h"
 #include "daemon.h"
+#include "plugin-report.h"
 #include "store-compactor.h"
 #include <glib-unix.h>
 #include <kcore/store.h>
@@ -227,6 +228,8 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   api.rest->bookmark_interval_s = kc_config_group_get_int (
       daemon->settings, "watch-bookmark-interval-seconds");
   ensure_namespaces (&api);
+  kc_plugin_report_publish (kc_plugin_instance_get_self (api.store),
+                            api.store_vt, daemon->component, daemon->plugins);
   if (!listen_on (api.server, listen, error))
     {
       g_object_unref (api.server);

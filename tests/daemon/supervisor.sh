@@ -34,6 +34,14 @@ sup=$!
 check "apiserver answers /healthz" wait_for 20 healthy
 check "apiserver is ready (its store answers)" \
   sh -c "[ \"\$(curl -s -m 2 http://127.0.0.1:$port/readyz)\" = ok ]"
+# The API server reports the plugins it loaded (for `kcorectl plugins`).
+report () {
+  curl -s -m 2 "http://127.0.0.1:$port/api/v1/namespaces/kube-system/configmaps/kcore-plugins" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]["apiserver"]; p=json.loads(d)[0]; print(p["role"], p["name"], p["kind"], p["interface"])'
+}
+wait_for 10 report
+expect_eq "the API server reports its store plugin" "store memory store 1" "$(report 2>&1)"
+
 # The README's sample workload applies through the supervised API server.
 kubectl=${KCORE_KUBECTL:-/opt/kcore-tools/kubectl-1.20/usr/bin/kubectl}
 out=$(KUBECONFIG=/dev/null "$kubectl" --server "http://127.0.0.1:$port" \
