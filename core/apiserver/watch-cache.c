@@ -71,8 +71,10 @@ kc_served_json (GBytes *stored, gint64 revision, GError **error)
   g_autoptr (JsonNode) object = kc_object_decode (stored, revision, error);
   if (object == NULL)
     return NULL;
-  char *text = json_to_string (object, FALSE);
-  return g_bytes_new_take (text, strlen (text));
+  /* Copied to an exact-size block: the generator's buffer is a GString
+   * with up to twice the room, and the cache keeps this for good. */
+  g_autofree char *text = json_to_string (object, FALSE);
+  return g_bytes_new (text, strlen (text));
 }
 
 KcWatchEvent *
