@@ -15,3 +15,11 @@ bench_api_bench_SOURCES = bench/api-bench.c
 bench_api_bench_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS)
 bench_api_bench_LDADD = $(JSON_LIBS) $(CURL_LIBS) $(GLIB_LIBS)
 EXTRA_DIST += bench/api-bench.sh
+
+# informer-bench: events/s one informer process applies to its cache while
+# writers load the API server, and its RSS per cached object
+# (bench/README.md, "informer-bench").
+noinst_PROGRAMS += bench/informer-bench
+bench_informer_bench_SOURCES = bench/informer-bench.c
+bench_informer_bench_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS)
+bench_informer_bench_LDADD = libkcore.la $(GLIB_LIBS) $(JSON_LIBS) $(CURL_LIBS)
