@@ -8,3 +8,4 @@ include tests/fuzz/local.mk
 include tests/etcd/local.mk
 include tests/api/local.mk
 include tests/client/local.mk
+include tests/cli/local.mk

@@ -1,0 +1,370 @@
+/* get: list objects or show some, as a table (-o wide adds columns),
+ * JSON, YAML or names; -w then follows changes from the list's
+ * resourceVersion until interrupted or --timeout. */
+#include "build-config.h"
+
+#include "kcorectl.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *output;
+static char *selector;
+static char *field_selector;
+static gboolean watch;
+static gboolean watch_only;
+static gboolean show_labels;
+static char *timeout_text;
+
+static const GOptionEntry entries[]
+    = { { "output", 'o', 0, G_OPTION_ARG_STRING, &output,
+          "Output format: wide, json, yaml or name", "FORMAT" },
+        { "selector", 'l', 0, G_OPTION_ARG_STRING, &selector,
+          "Label selector (e.g. app=web,tier!=db)", "SELECTOR" },
+        { "field-selector", 0, 0, G_OPTION_ARG_STRING, &field_selector,
+          "Field selector (e.g. spec.nodeName=n1)", "SELECTOR" },
+        { "watch", 'w', 0, G_OPTION_ARG_NONE, &watch,
+          "After listing, watch for changes", NULL },
+        { "watch-only", 0, 0, G_OPTION_ARG_NONE, &watch_only,
+          "Watch for changes without listing first", NULL },
+        { "show-labels", 0, 0, G_OPTION_ARG_NONE, &show_labels,
+          "Show the labels as the last column", NULL },
+        { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text,
+          "Stop watching after this long (e.g. 10s)", "DURATION" },
+        { NULL } };
+
+typedef struct
+{
+  const KcctlApiResource *r;
+  const char *ns; /* NULL: all namespaces */
+  gboolean header_printed;
+  KcWatch *watch;
+  char *resource_version;
+  KcListOptions *options;
+  guint restart_id;
+  int rc;
+} GetState;
+
+static void
+clear_options (void)
+{
+  g_clear_pointer (&output, g_free);
+  g_clear_pointer (&selector, g_free);
+  g_clear_pointer (&field_selector, g_free);
+  g_clear_pointer (&timeout_text, g_free);
+}
+
+static gboolean
+table_output (void)
+{
+  return output == NULL || strcmp (output, "wide") == 0;
+}
+
+/* Items of a list lack apiVersion and kind; kubectl fills them in. */
+static void
+fill_type (const KcctlApiResource *r, JsonNode *obj)
+{
+  JsonObject *o = json_node_get_object (obj);
+  g_autofree char *api_version
+      = r->group[0] ? g_strdup_printf ("%s/%s", r->group, r->version)
+                    : g_strdup (r->version);
+  if (!json_object_has_member (o, "apiVersion"))
+    json_object_set_string_member (o, "apiVersion", api_version);
+  if (!json_object_has_member (o, "kind"))
+    json_object_set_string_member (o, "kind", r->kind);
+}
+
+static void
+print_objects (GetState *s, JsonArray *objects, gboolean as_list)
+{
+  if (table_output ())
+    {
+      g_autoptr (JsonNode) table = kcctl_table_new (s->r, objects);
+      kcctl_table_print (table, !s->header_printed, output != NULL,
+                         s->ns == NULL && s->r->namespaced, show_labels);
+      s->header_printed = TRUE;
+      return;
+    }
+  if (strcmp (output, "name") == 0)
+    {
+      g_autofree char *display = kcctl_resource_display (s->r);
+      for (guint i = 0; i < json_array_get_length (objects); i++)
+        printf ("%s/%s\n", display,
+                kc_object_get_name (json_array_get_element (objects, i)));
+      fflush (stdout);
+      return;
+    }
+  g_autoptr (JsonNode) node = NULL;
+  if (as_list)
+    {
+      JsonObject *list = json_object_new ();
+      json_object_set_string_member (list, "apiVersion", "v1");
+      json_object_set_array_member (list, "items", json_array_ref (objects));
+      json_object_set_string_member (list, "kind", "List");
+      JsonObject *meta = json_object_new ();
+      json_object_set_string_member (meta, "resourceVersion", "");
+      json_object_set_object_member (list, "metadata", meta);
+      node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (node, list);
+    }
+  else
+    node = json_node_ref (json_array_get_element (objects, 0));
+  if (strcmp (output, "json") == 0)
+    kcctl_print_json (node);
+  else
+    {
+      if (s->header_printed)
+        printf ("---\n");
+      kcctl_print_yaml (node, 0);
+    }
+  s->header_printed = TRUE;
+  fflush (stdout);
+}
+
+/* ---- watch
+ * ------------------------------------------------------------------ */
+
+static void start_watch (GetState *s);
+
+static gboolean
+restart_watch (gpointer data)
+{
+  GetState *s = data;
+  s->restart_id = 0;
+  start_watch (s);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_event (KcWatch *w, const char *type, JsonNode *object, gpointer data)
+{
+  GetState *s = data;
+  if (strcmp (type, "ERROR") == 0)
+    {
+      JsonObject *st = json_node_get_object (object);
+      kcctl_error ("the watch failed: %s",
+                   kcctl_member_string (st, "message", "unknown error"));
+      s->rc = KCCTL_EXIT_ERROR;
+      g_main_loop_quit (kcctl_loop ());
+      return;
+    }
+  const char *rv = kc_object_get_resource_version (object);
+  if (rv)
+    {
+      g_free (s->resource_version);
+      s->resource_version = g_strdup (rv);
+    }
+  if (strcmp (type, "BOOKMARK") == 0)
+    return;
+  g_autoptr (JsonArray) one = json_array_new ();
+  json_array_add_element (one, json_node_ref (object));
+  fill_type (s->r, object);
+  print_objects (s, one, FALSE);
+}
+
+static void
+on_done (KcWatch *w, const GError *error, gpointer data)
+{
+  GetState *s = data;
+  if (error)
+    {
+      kcctl_print_error (error);
+      s->rc = KCCTL_EXIT_ERROR;
+      g_main_loop_quit (kcctl_loop ());
+      return;
+    }
+  /* The server ended the stream (its own timeout): carry on from where
+   * it stopped, once this callback has returned. */
+  if (s->restart_id == 0)
+    s->restart_id = g_idle_add (restart_watch, s);
+}
+
+static void
+start_watch (GetState *s)
+{
+  KcWatch *old = s->watch;
+  kc_list_options_set_resource_version (s->options, s->resource_version);
+  s->watch = kc_client_watch (kcctl_client (), s->r->resource, s->ns,
+                              s->options, on_event, on_done, s, NULL);
+  if (old)
+    {
+      kc_watch_stop (old);
+      kc_watch_unref (old);
+    }
+}
+
+static gboolean
+on_stop (gpointer data)
+{
+  g_main_loop_quit (kcctl_loop ());
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+run_watch (GetState *s)
+{
+  gint64 ms = 0;
+  if (timeout_text && (ms = kcctl_parse_duration_ms (timeout_text)) < 0)
+    {
+      kcctl_error ("--timeout=%s: expected a duration such as 30s or 2m",
+                   timeout_text);
+      return KCCTL_EXIT_ERROR;
+    }
+  start_watch (s);
+  guint sigint = g_unix_signal_add (SIGINT, on_stop, NULL);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_stop, NULL);
+  guint timer = ms > 0 ? g_timeout_add ((guint)ms, on_stop, NULL) : 0;
+  g_main_loop_run (kcctl_loop ());
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  if (timer)
+    g_source_remove (timer);
+  g_clear_handle_id (&s->restart_id, g_source_remove);
+  kc_watch_stop (s->watch);
+  g_clear_pointer (&s->watch, kc_watch_unref);
+  return s->rc;
+}
+
+/* ---- get
+ * ---------------------------------------------------------------------- */
+
+static JsonArray *
+get_named (GetState *s, GPtrArray *names)
+{
+  JsonArray *objects = json_array_new ();
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      JsonNode *obj
+          = kcctl_get (s->r->resource, s->ns, names->pdata[i], NULL, &error);
+      if (obj == NULL)
+        {
+          kcctl_print_error (error);
+          s->rc = KCCTL_EXIT_ERROR;
+          continue;
+        }
+      fill_type (s->r, obj);
+      json_array_add_element (objects, obj);
+    }
+  return objects;
+}
+
+static JsonArray *
+get_list (GetState *s)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) list
+      = kcctl_list (s->r->resource, s->ns, s->options, &error);
+  if (list == NULL)
+    {
+      kcctl_print_error (error);
+      s->rc = KCCTL_EXIT_ERROR;
+      return NULL;
+    }
+  JsonObject *l = json_node_get_object (list);
+  s->resource_version = g_strdup (kcctl_member_string (
+      kcctl_member_object (l, "metadata"), "resourceVersion", NULL));
+  JsonArray *items = kcctl_member_array (l, "items");
+  JsonArray *objects = json_array_new ();
+  for (guint i = 0; items && i < json_array_get_length (items); i++)
+    {
+      JsonNode *obj = json_array_get_element (items, i);
+      fill_type (s->r, obj);
+      json_array_add_element (objects, json_node_ref (obj));
+    }
+  return objects;
+}
+
+static int
+run_get (GetState *s, GPtrArray *names)
+{
+  if (output && strcmp (output, "wide") != 0 && strcmp (output, "json") != 0
+      && strcmp (output, "yaml") != 0 && strcmp (output, "name") != 0)
+    {
+      kcctl_error ("unable to match a printer suitable for the output "
+                   "format \"%s\", allowed formats are: json, name, wide, "
+                   "yaml",
+                   output);
+      return KCCTL_EXIT_ERROR;
+    }
+  if (names->len > 0 && (watch || watch_only))
+    {
+      if (names->len > 1)
+        {
+          kcctl_error ("you may only watch one object by name");
+          return KCCTL_EXIT_ERROR;
+        }
+      g_autofree char *fs = g_strdup_printf ("metadata.name=%s",
+                                             (const char *)names->pdata[0]);
+      kc_list_options_set_field_selector (s->options, fs);
+    }
+  if (watch_only)
+    {
+      if (table_output ())
+        {
+          /* The header, with no rows. */
+          g_autoptr (JsonNode) table = kcctl_table_new (s->r, NULL);
+          kcctl_table_print (table, TRUE, output != NULL,
+                             s->ns == NULL && s->r->namespaced, show_labels);
+          s->header_printed = TRUE;
+        }
+      return run_watch (s);
+    }
+
+  g_autoptr (JsonArray) objects = NULL;
+  if (names->len > 0 && !watch)
+    objects = get_named (s, names);
+  else
+    objects = get_list (s);
+  if (objects == NULL)
+    return KCCTL_EXIT_ERROR;
+  if (json_array_get_length (objects) == 0)
+    {
+      if (names->len == 0 && table_output ())
+        {
+          if (s->ns)
+            fprintf (stderr, "No resources found in %s namespace.\n", s->ns);
+          else
+            fprintf (stderr, "No resources found\n");
+        }
+      else if (names->len == 0 && output && strcmp (output, "name") != 0)
+        print_objects (s, objects, TRUE);
+    }
+  else
+    print_objects (s, objects, names->len != 1 || watch);
+  if (watch)
+    return run_watch (s);
+  return s->rc;
+}
+
+int
+kcctl_cmd_get (int argc, char **argv)
+{
+  int rc = KCCTL_EXIT_ERROR;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) names = NULL;
+  const KcctlApiResource *r = NULL;
+  if (kcctl_parse_args (&argc, &argv, "TYPE[/NAME] [NAME...]",
+                        "List objects or show some.", entries))
+    {
+      r = kcctl_resolve_args (argc, argv, &names, &error);
+      if (r == NULL)
+        kcctl_print_error (error);
+    }
+  if (r)
+    {
+      GetState s = { .r = r, .options = kc_list_options_new () };
+      s.ns = kcctl_global.all_namespaces && names->len == 0
+                 ? NULL
+                 : kcctl_namespace_for (r, NULL);
+      kc_list_options_set_label_selector (s.options, selector);
+      kc_list_options_set_field_selector (s.options, field_selector);
+      rc = run_get (&s, names);
+      kc_list_options_free (s.options);
+      g_free (s.resource_version);
+    }
+  clear_options ();
+  return rc;
+}
