@@ -182,6 +182,26 @@ check_service (Problems *p, JsonObject *spec)
     }
 }
 
+/* ConfigMap data and binaryData map keys to strings. */
+static void
+check_string_map (Problems *p, JsonObject *obj, const char *member)
+{
+  JsonObject *map = object_at (obj, member);
+  GList *keys = map ? json_object_get_members (map) : NULL;
+  for (GList *l = keys; l; l = l->next)
+    {
+      JsonNode *v = json_object_get_member (map, l->data);
+      if (!JSON_NODE_HOLDS_VALUE (v)
+          || json_node_get_value_type (v) != G_TYPE_STRING)
+        {
+          g_autofree char *field = g_strdup_printf ("%s[%s]", member,
+                                                    (char *) l->data);
+          add (p, field, "Invalid value: must be a string");
+        }
+    }
+  g_list_free (keys);
+}
+
 gboolean
 kc_api_validate (const KcResource *resource, JsonNode *object,
                  GError **error)
@@ -215,6 +235,11 @@ kc_api_validate (const KcResource *resource, JsonNode *object,
     }
   else if (strcmp (kind, "Service") == 0)
     check_service (&p, spec);
+  else if (strcmp (kind, "ConfigMap") == 0)
+    {
+      check_string_map (&p, obj, "data");
+      check_string_map (&p, obj, "binaryData");
+    }
 
   gboolean ok = p.causes->len == 0;
   if (!ok)

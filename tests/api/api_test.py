@@ -311,6 +311,12 @@ def test_create_rules(api, ns):
     r = api.post(base, {"metadata": {}, "spec": {}})
     expect_status(r, 422, "Invalid", "no name and no generateName is 422")
 
+    r = api.post("/api/v1/namespaces/%s/configmaps" % ns,
+                 {"metadata": {"name": "numbers"}, "data": {"n": 7}})
+    expect_status(r, 422, "Invalid", "a ConfigMap value that is not a string "
+                  "is 422", 'ConfigMap "numbers" is invalid: data[n]: '
+                  'Invalid value: must be a string')
+
     r = api.post("/api/v1/namespaces/nope-%s/pods" % RUN, pod("p"))
     expect_status(r, 404, "NotFound", "create in a missing namespace is 404",
                   'namespaces "nope-%s" not found' % RUN)
