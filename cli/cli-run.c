@@ -13,6 +13,8 @@ typedef struct
 {
   GMainLoop *loop;
   JsonNode *result;
+  GBytes *bytes; /* the body as sent, when asked for with on_done_bytes */
+  char *content_type;
   GError *error;
   gboolean done;
 } Pending;
@@ -84,6 +86,16 @@ on_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (p->loop);
 }
 
+static void
+on_done_bytes (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Pending *p = user_data;
+  p->bytes = kc_client_request_finish_bytes (KC_CLIENT (source), result,
+                                             &p->content_type, &p->error);
+  p->done = TRUE;
+  g_main_loop_quit (p->loop);
+}
+
 static JsonNode *
 wait_for (Pending *p, GError **error)
 {
@@ -112,6 +124,30 @@ kcctl_request (const char *method, const char *path, JsonNode *body,
   kc_client_request_async (client, method, path, body, content_type, NULL,
                            on_done, &p);
   return wait_for (&p, error);
+}
+
+JsonNode *
+kcctl_request_accept (const char *method, const char *path,
+                      const char *accept, GError **error)
+{
+  Pending p = pending_new ();
+  kc_client_request_full_async (client, method, path, NULL, NULL, accept,
+                                NULL, on_done, &p);
+  return wait_for (&p, error);
+}
+
+GBytes *
+kcctl_request_bytes (const char *method, const char *path,
+                     const char *accept, char **content_type, GError **error)
+{
+  Pending p = pending_new ();
+  kc_client_request_full_async (client, method, path, NULL, NULL, accept,
+                                NULL, on_done_bytes, &p);
+  wait_for (&p, error);
+  if (content_type)
+    *content_type = g_steal_pointer (&p.content_type);
+  g_free (p.content_type);
+  return p.bytes;
 }
 
 JsonNode *

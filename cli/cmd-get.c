@@ -1,6 +1,8 @@
 /* get: list objects or show some, as a table (-o wide adds columns),
  * JSON, YAML or names; -w then follows changes from the list's
- * resourceVersion until interrupted or --timeout. */
+ * resourceVersion until interrupted or --timeout.  Tables are the
+ * server's own (Accept: KC_CLIENT_ACCEPT_TABLE, for lists, single objects
+ * and watches alike); the other formats use the plain objects. */
 #include "build-config.h"
 
 #include "kcorectl.h"
@@ -40,6 +42,7 @@ typedef struct
   const KcctlApiResource *r;
   const char *ns; /* NULL: all namespaces */
   gboolean header_printed;
+  JsonArray *columns; /* the server's columnDefinitions, once seen */
   KcWatch *watch;
   char *resource_version;
   KcListOptions *options;
@@ -76,17 +79,46 @@ fill_type (const KcctlApiResource *r, JsonNode *obj)
     json_object_set_string_member (o, "kind", r->kind);
 }
 
+/* Keeps the columns of @table when it has them: only the first Table of
+ * a watch carries them. */
+static void
+take_columns (GetState *s, JsonNode *table)
+{
+  JsonArray *columns = kcctl_member_array (json_node_get_object (table),
+                                           "columnDefinitions");
+  if (columns == NULL)
+    return;
+  g_clear_pointer (&s->columns, json_array_unref);
+  s->columns = json_array_ref (columns);
+}
+
+/* The server answered with a plain object: it prints no tables. */
+static gboolean
+check_table (JsonNode *node, GError **error)
+{
+  if (node && JSON_NODE_HOLDS_OBJECT (node)
+      && g_strcmp0 (kcctl_member_string (json_node_get_object (node), "kind",
+                                         NULL), "Table") == 0)
+    return TRUE;
+  g_set_error (error, KC_CLIENT_ERROR, KC_CLIENT_ERROR_PARSE,
+               "the API server sent no Table (kind meta.k8s.io/v1 Table); "
+               "use -o yaml, -o json or -o name with this server");
+  return FALSE;
+}
+
+static void
+print_rows (GetState *s, JsonArray *rows)
+{
+  if (s->columns == NULL)
+    return;
+  kcctl_table_print (s->columns, rows, !s->header_printed, output != NULL,
+                     s->ns == NULL && s->r->namespaced, show_labels);
+  s->header_printed = TRUE;
+}
+
 static void
 print_objects (GetState *s, JsonArray *objects, gboolean as_list)
 {
-  if (table_output ())
-    {
-      g_autoptr (JsonNode) table = kcctl_table_new (s->r, objects);
-      kcctl_table_print (table, !s->header_printed, output != NULL,
-                         s->ns == NULL && s->r->namespaced, show_labels);
-      s->header_printed = TRUE;
-      return;
-    }
   if (strcmp (output, "name") == 0)
     {
       g_autofree char *display = kcctl_resource_display (s->r);
@@ -158,6 +190,21 @@ on_event (KcWatch *w, const char *type, JsonNode *object, gpointer data)
     }
   if (strcmp (type, "BOOKMARK") == 0)
     return;
+  if (table_output ())
+    {
+      g_autoptr (GError) error = NULL;
+      if (!check_table (object, &error))
+        {
+          kcctl_print_error (error);
+          s->rc = KCCTL_EXIT_ERROR;
+          g_main_loop_quit (kcctl_loop ());
+          return;
+        }
+      take_columns (s, object);
+      print_rows (s, kcctl_member_array (json_node_get_object (object),
+                                         "rows"));
+      return;
+    }
   g_autoptr (JsonArray) one = json_array_new ();
   json_array_add_element (one, json_node_ref (object));
   fill_type (s->r, object);
@@ -186,8 +233,11 @@ start_watch (GetState *s)
 {
   KcWatch *old = s->watch;
   kc_list_options_set_resource_version (s->options, s->resource_version);
-  s->watch = kc_client_watch (kcctl_client (), s->r->resource, s->ns,
-                              s->options, on_event, on_done, s, NULL);
+  s->watch = kc_client_watch_full (kcctl_client (), s->r->resource, s->ns,
+                                   s->options,
+                                   table_output () ? KC_CLIENT_ACCEPT_TABLE
+                                                   : NULL,
+                                   on_event, on_done, s, NULL);
   if (old)
     {
       kc_watch_stop (old);
@@ -277,6 +327,94 @@ get_list (GetState *s)
   return objects;
 }
 
+/* ---- get as the server's tables
+ * ------------------------------------------------------ */
+
+static JsonNode *
+get_table (const char *path, GError **error)
+{
+  g_autoptr (JsonNode) table
+      = kcctl_request_accept ("GET", path, KC_CLIENT_ACCEPT_TABLE, error);
+  if (table == NULL || !check_table (table, error))
+    return NULL;
+  return g_steal_pointer (&table);
+}
+
+/* The rows of every named object, in the order named. */
+static JsonArray *
+get_named_rows (GetState *s, GPtrArray *names)
+{
+  JsonArray *rows = json_array_new ();
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *path = kc_resource_build_path (s->r->resource, s->ns,
+                                                      names->pdata[i], NULL);
+      g_autoptr (JsonNode) table = get_table (path, &error);
+      if (table == NULL)
+        {
+          kcctl_print_error (error);
+          s->rc = KCCTL_EXIT_ERROR;
+          continue;
+        }
+      take_columns (s, table);
+      JsonArray *got = kcctl_member_array (json_node_get_object (table),
+                                           "rows");
+      for (guint r = 0; got && r < json_array_get_length (got); r++)
+        json_array_add_element (rows, json_node_ref (json_array_get_element (
+                                          got, r)));
+    }
+  return rows;
+}
+
+static JsonArray *
+get_list_rows (GetState *s)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = kc_resource_build_path (s->r->resource, s->ns,
+                                                  NULL, NULL);
+  g_autofree char *query = kc_list_options_to_query (s->options, FALSE);
+  g_autofree char *path = *query ? g_strconcat (base, "?", query, NULL)
+                                 : g_strdup (base);
+  g_autoptr (JsonNode) table = get_table (path, &error);
+  if (table == NULL)
+    {
+      kcctl_print_error (error);
+      s->rc = KCCTL_EXIT_ERROR;
+      return NULL;
+    }
+  JsonObject *t = json_node_get_object (table);
+  s->resource_version = g_strdup (kcctl_member_string (
+      kcctl_member_object (t, "metadata"), "resourceVersion", NULL));
+  take_columns (s, table);
+  JsonArray *rows = kcctl_member_array (t, "rows");
+  return rows ? json_array_ref (rows) : json_array_new ();
+}
+
+static int
+run_get_table (GetState *s, GPtrArray *names)
+{
+  g_autoptr (JsonArray) rows = NULL;
+  if (names->len > 0 && !watch)
+    rows = get_named_rows (s, names);
+  else
+    rows = get_list_rows (s);
+  if (rows == NULL)
+    return KCCTL_EXIT_ERROR;
+  if (json_array_get_length (rows) > 0)
+    print_rows (s, rows);
+  else if (names->len == 0)
+    {
+      if (s->ns)
+        fprintf (stderr, "No resources found in %s namespace.\n", s->ns);
+      else
+        fprintf (stderr, "No resources found\n");
+    }
+  if (watch)
+    return run_watch (s);
+  return s->rc;
+}
+
 static int
 run_get (GetState *s, GPtrArray *names)
 {
@@ -300,18 +438,12 @@ run_get (GetState *s, GPtrArray *names)
                                              (const char *)names->pdata[0]);
       kc_list_options_set_field_selector (s->options, fs);
     }
+  /* --watch-only tables: the header comes with the first event, whose
+   * Table is the first to carry the server's columns. */
   if (watch_only)
-    {
-      if (table_output ())
-        {
-          /* The header, with no rows. */
-          g_autoptr (JsonNode) table = kcctl_table_new (s->r, NULL);
-          kcctl_table_print (table, TRUE, output != NULL,
-                             s->ns == NULL && s->r->namespaced, show_labels);
-          s->header_printed = TRUE;
-        }
-      return run_watch (s);
-    }
+    return run_watch (s);
+  if (table_output ())
+    return run_get_table (s, names);
 
   g_autoptr (JsonArray) objects = NULL;
   if (names->len > 0 && !watch)
@@ -322,14 +454,7 @@ run_get (GetState *s, GPtrArray *names)
     return KCCTL_EXIT_ERROR;
   if (json_array_get_length (objects) == 0)
     {
-      if (names->len == 0 && table_output ())
-        {
-          if (s->ns)
-            fprintf (stderr, "No resources found in %s namespace.\n", s->ns);
-          else
-            fprintf (stderr, "No resources found\n");
-        }
-      else if (names->len == 0 && output && strcmp (output, "name") != 0)
+      if (names->len == 0 && strcmp (output, "name") != 0)
         print_objects (s, objects, TRUE);
     }
   else
@@ -364,6 +489,7 @@ kcctl_cmd_get (int argc, char **argv)
       rc = run_get (&s, names);
       kc_list_options_free (s.options);
       g_free (s.resource_version);
+      g_clear_pointer (&s.columns, json_array_unref);
     }
   clear_options ();
   return rc;

@@ -1,8 +1,8 @@
 /* logs: a container's log from pods/NAME/log.
  *
- * The library parses every response as JSON, so a plain-text log body
- * comes back as a parse error; the error says so.  Errors from the server
- * (no agent yet, unknown container) print as kubectl prints them. */
+ * The log is text (text/plain), printed as the server sent it; errors from
+ * the server (no agent yet, unknown container) are Status objects and
+ * print as kubectl prints them. */
 #include "build-config.h"
 
 #include "kcorectl.h"
@@ -58,24 +58,18 @@ run_logs (int argc, char **argv)
       g_autofree char *escaped = g_uri_escape_string (c, NULL, FALSE);
       g_string_append_printf (path, "%ccontainer=%s", sep, escaped);
     }
-  g_autoptr (JsonNode) body
-      = kcctl_request ("GET", path->str, NULL, NULL, &error);
+  g_autoptr (GBytes) body = kcctl_request_bytes (
+      "GET", path->str, "text/plain, */*", NULL, &error);
   if (body == NULL)
     {
-      if (g_error_matches (error, KC_CLIENT_ERROR, KC_CLIENT_ERROR_PARSE))
-        kcctl_error ("the log of pod %s could not be read: the client "
-                     "library only reads JSON responses (%s)",
-                     pod, error->message);
-      else
-        kcctl_print_error (error);
+      kcctl_print_error (error);
       return KCCTL_EXIT_ERROR;
     }
-  /* A JSON body: print it as the server sent it. */
-  if (JSON_NODE_HOLDS_VALUE (body)
-      && json_node_get_value_type (body) == G_TYPE_STRING)
-    fputs (json_node_get_string (body), stdout);
-  else
-    kcctl_print_json (body);
+  gsize len = 0;
+  const char *data = g_bytes_get_data (body, &len);
+  if (len > 0)
+    fwrite (data, 1, len, stdout);
+  fflush (stdout);
   return KCCTL_EXIT_OK;
 }
 

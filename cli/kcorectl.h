@@ -50,6 +50,16 @@ void kcctl_client_shutdown (void);
 /* Runs the main loop until the request completes.  Transfer full. */
 JsonNode *kcctl_request (const char *method, const char *path, JsonNode *body,
                          const char *content_type, GError **error);
+/* Like kcctl_request() without a body, with the Accept header @accept
+ * (NULL: application/json).  Transfer full. */
+JsonNode *kcctl_request_accept (const char *method, const char *path,
+                                const char *accept, GError **error);
+/* The same, returning the body as sent (a log's text) and its
+ * Content-Type (@content_type may be NULL).  Error responses are still
+ * parsed as Status objects.  Transfer full. */
+GBytes *kcctl_request_bytes (const char *method, const char *path,
+                             const char *accept, char **content_type,
+                             GError **error);
 JsonNode *kcctl_get (const KcResource *res, const char *ns, const char *name,
                      const char *sub, GError **error);
 JsonNode *kcctl_list (const KcResource *res, const char *ns,
@@ -133,15 +143,15 @@ void kcctl_print_columns (GPtrArray *rows);
 /* "5s", "3m", "2h", "4d" since @timestamp (RFC 3339). Transfer full. */
 char *kcctl_age (const char *timestamp);
 
-/* Tables as the server's meta.k8s.io/v1 Table (printer.c builds them on
- * the client side, see the note there). */
-JsonNode *kcctl_table_new (const KcctlApiResource *r, JsonArray *objects);
-/* Prints a table's rows; with @header the column names; @wide adds
- * priority>0 columns; @ns_column a NAMESPACE column; @labels a LABELS
- * column.  Without @header the previous column widths are kept, so the
- * rows of a watch stay under their header. */
-void kcctl_table_print (JsonNode *table, gboolean header, gboolean wide,
-                        gboolean ns_column, gboolean labels);
+/* Prints @rows of a meta.k8s.io/v1 Table the server made (its
+ * columnDefinitions in @columns: the rows of later watch events come
+ * without them); with @header the column names upper-cased; @wide adds
+ * priority>0 columns; @ns_column a NAMESPACE column and @labels a LABELS
+ * column, both read from each row's object.metadata.  Without @header the
+ * previous column widths are kept, so the rows of a watch stay under
+ * their header. */
+void kcctl_table_print (JsonArray *columns, JsonArray *rows, gboolean header,
+                        gboolean wide, gboolean ns_column, gboolean labels);
 /* String members; borrowed or @fallback. */
 const char *kcctl_member_string (JsonObject *obj, const char *name,
                                  const char *fallback);

@@ -1,13 +1,10 @@
 /* Output: YAML and JSON of objects, aligned columns, and the tables of
  * `get`.
  *
- * The tables are meta.k8s.io/v1 Tables with the server's columns.  The
- * server prints them itself when asked with "Accept: application/json;
- * as=Table;v=v1;g=meta.k8s.io", but KcClient always sends "Accept:
- * application/json" and has no way to change it, so kcorectl builds the
- * same Table from the objects here (same columns as core/apiserver/
- * api-table.c) and prints that.  When the client can send another Accept
- * header, kcctl_table_new() is the one function to replace. */
+ * The tables are the meta.k8s.io/v1 Tables the API server prints itself
+ * (core/apiserver/api-table.c), asked for with KC_CLIENT_ACCEPT_TABLE:
+ * which columns a resource has is the server's business, so kcorectl
+ * knows none of them and prints whatever columns it is sent. */
 #include "build-config.h"
 
 #include "kcorectl.h"
@@ -283,201 +280,6 @@ kcctl_age (const char *timestamp)
 /* ---- Tables ----------------------------------------------------------------
  */
 
-typedef struct
-{
-  const char *name;
-  int priority;
-} Column;
-
-typedef void (*CellsFunc) (JsonArray *cells, JsonObject *obj);
-
-static void
-add_age (JsonArray *cells, JsonObject *obj)
-{
-  g_autofree char *age = kcctl_age (kcctl_member_string (
-      kcctl_member_object (obj, "metadata"), "creationTimestamp", NULL));
-  json_array_add_string_element (cells, age);
-}
-
-static void
-pod_cells (JsonArray *cells, JsonObject *obj)
-{
-  JsonObject *spec = kcctl_member_object (obj, "spec");
-  JsonObject *status = kcctl_member_object (obj, "status");
-  JsonArray *containers = kcctl_member_array (spec, "containers");
-  JsonArray *statuses = kcctl_member_array (status, "containerStatuses");
-  guint total = containers ? json_array_get_length (containers) : 0;
-  guint ready = 0;
-  gint64 restarts = 0;
-  for (guint i = 0; statuses && i < json_array_get_length (statuses); i++)
-    {
-      JsonObject *cs = json_array_get_object_element (statuses, i);
-      ready
-          += json_object_get_boolean_member_with_default (cs, "ready", FALSE);
-      restarts += member_int (cs, "restartCount");
-    }
-  g_autofree char *readiness = g_strdup_printf ("%u/%u", ready, total);
-  const char *phase = kcctl_member_string (status, "phase", "Pending");
-  if (json_object_has_member (kcctl_member_object (obj, "metadata"),
-                              "deletionTimestamp"))
-    phase = "Terminating";
-  g_autofree char *restart_text
-      = g_strdup_printf ("%" G_GINT64_FORMAT, restarts);
-  json_array_add_string_element (cells, readiness);
-  json_array_add_string_element (cells, phase);
-  json_array_add_string_element (cells, restart_text);
-  add_age (cells, obj);
-  json_array_add_string_element (
-      cells, kcctl_member_string (status, "podIP", "<none>"));
-  json_array_add_string_element (
-      cells, kcctl_member_string (spec, "nodeName", "<none>"));
-}
-
-static const Column pod_columns[]
-    = { { "Ready", 0 }, { "Status", 0 }, { "Restarts", 0 }, { "Age", 0 },
-        { "IP", 1 },    { "Node", 1 },   { NULL, 0 } };
-
-static const char *
-condition_status (JsonObject *status, const char *type)
-{
-  JsonArray *conditions = kcctl_member_array (status, "conditions");
-  for (guint i = 0; conditions && i < json_array_get_length (conditions); i++)
-    {
-      JsonObject *c = json_array_get_object_element (conditions, i);
-      if (g_strcmp0 (kcctl_member_string (c, "type", NULL), type) == 0)
-        return kcctl_member_string (c, "status", NULL);
-    }
-  return NULL;
-}
-
-static void
-node_cells (JsonArray *cells, JsonObject *obj)
-{
-  JsonObject *spec = kcctl_member_object (obj, "spec");
-  JsonObject *status = kcctl_member_object (obj, "status");
-  const char *ready = condition_status (status, "Ready");
-  g_autoptr (GString) state
-      = g_string_new (g_strcmp0 (ready, "True") == 0 ? "Ready"
-                      : ready                        ? "NotReady"
-                                                     : "Unknown");
-  if (spec
-      && json_object_get_boolean_member_with_default (spec, "unschedulable",
-                                                      FALSE))
-    g_string_append (state, ",SchedulingDisabled");
-  json_array_add_string_element (cells, state->str);
-  json_array_add_string_element (cells, "<none>");
-  add_age (cells, obj);
-  json_array_add_string_element (
-      cells, kcctl_member_string (kcctl_member_object (status, "nodeInfo"),
-                                  "kubeletVersion", ""));
-}
-
-static const Column node_columns[] = {
-  { "Status", 0 }, { "Roles", 0 }, { "Age", 0 }, { "Version", 0 }, { NULL, 0 }
-};
-
-static void
-replicas_cells (JsonArray *cells, JsonObject *obj)
-{
-  JsonObject *spec = kcctl_member_object (obj, "spec");
-  JsonObject *status = kcctl_member_object (obj, "status");
-  gint64 want = spec && json_object_has_member (spec, "replicas")
-                    ? member_int (spec, "replicas")
-                    : 1;
-  g_autofree char *ready
-      = g_strdup_printf ("%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
-                         member_int (status, "readyReplicas"), want);
-  g_autofree char *updated = g_strdup_printf (
-      "%" G_GINT64_FORMAT, member_int (status, "updatedReplicas"));
-  g_autofree char *available = g_strdup_printf (
-      "%" G_GINT64_FORMAT, member_int (status, "availableReplicas"));
-  json_array_add_string_element (cells, ready);
-  json_array_add_string_element (cells, updated);
-  json_array_add_string_element (cells, available);
-  add_age (cells, obj);
-}
-
-static const Column deployment_columns[] = { { "Ready", 0 },
-                                             { "Up-to-date", 0 },
-                                             { "Available", 0 },
-                                             { "Age", 0 },
-                                             { NULL, 0 } };
-
-static void
-namespace_cells (JsonArray *cells, JsonObject *obj)
-{
-  json_array_add_string_element (
-      cells, kcctl_member_string (kcctl_member_object (obj, "status"), "phase",
-                                  "Active"));
-  add_age (cells, obj);
-}
-
-static const Column namespace_columns[]
-    = { { "Status", 0 }, { "Age", 0 }, { NULL, 0 } };
-
-static const Column age_columns[] = { { "Age", 0 }, { NULL, 0 } };
-
-static const struct
-{
-  const char *plural;
-  const Column *columns;
-  CellsFunc cells;
-} printers[] = {
-  { "pods", pod_columns, pod_cells },
-  { "nodes", node_columns, node_cells },
-  { "deployments", deployment_columns, replicas_cells },
-  { "namespaces", namespace_columns, namespace_cells },
-};
-
-JsonNode *
-kcctl_table_new (const KcctlApiResource *r, JsonArray *objects)
-{
-  const Column *columns = age_columns;
-  CellsFunc cells_func = add_age;
-  for (gsize i = 0; i < G_N_ELEMENTS (printers); i++)
-    if (strcmp (printers[i].plural, r->name) == 0)
-      {
-        columns = printers[i].columns;
-        cells_func = printers[i].cells;
-      }
-
-  JsonObject *table = json_object_new ();
-  json_object_set_string_member (table, "kind", "Table");
-  json_object_set_string_member (table, "apiVersion", "meta.k8s.io/v1");
-  JsonArray *defs = json_array_new ();
-  JsonObject *name_col = json_object_new ();
-  json_object_set_string_member (name_col, "name", "Name");
-  json_object_set_int_member (name_col, "priority", 0);
-  json_array_add_object_element (defs, name_col);
-  for (const Column *c = columns; c->name; c++)
-    {
-      JsonObject *col = json_object_new ();
-      json_object_set_string_member (col, "name", c->name);
-      json_object_set_int_member (col, "priority", c->priority);
-      json_array_add_object_element (defs, col);
-    }
-  json_object_set_array_member (table, "columnDefinitions", defs);
-  JsonArray *rows = json_array_new ();
-  for (guint i = 0; objects && i < json_array_get_length (objects); i++)
-    {
-      JsonNode *obj = json_array_get_element (objects, i);
-      JsonObject *o = json_node_get_object (obj);
-      JsonArray *cells = json_array_new ();
-      json_array_add_string_element (
-          cells, kcctl_member_string (kcctl_member_object (o, "metadata"),
-                                      "name", ""));
-      cells_func (cells, o);
-      JsonObject *row = json_object_new ();
-      json_object_set_array_member (row, "cells", cells);
-      json_object_set_member (row, "object", json_node_ref (obj));
-      json_array_add_object_element (rows, row);
-    }
-  json_object_set_array_member (table, "rows", rows);
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, table);
-  return node;
-}
-
 static char *
 labels_text (JsonObject *meta)
 {
@@ -506,12 +308,9 @@ cell_text (JsonNode *cell)
 }
 
 void
-kcctl_table_print (JsonNode *table, gboolean header, gboolean wide,
-                   gboolean ns_column, gboolean labels)
+kcctl_table_print (JsonArray *defs, JsonArray *rows, gboolean header,
+                   gboolean wide, gboolean ns_column, gboolean labels)
 {
-  JsonObject *t = json_node_get_object (table);
-  JsonArray *defs = kcctl_member_array (t, "columnDefinitions");
-  JsonArray *rows = kcctl_member_array (t, "rows");
   guint ncols = defs ? json_array_get_length (defs) : 0;
   g_autoptr (GPtrArray) out
       = g_ptr_array_new_with_free_func ((GDestroyNotify)g_strfreev);

@@ -35,13 +35,17 @@ typedef struct _KccRequest KccRequest;
 typedef gboolean (*KccChunkFunc) (const char *data, gsize len,
                                   gpointer user_data);
 /* The request ended: @status is the HTTP status (0 if none), @body the
- * (non-streamed) body, @error a transport error (borrowed), else NULL. */
-typedef void (*KccDoneFunc) (guint status, GBytes *body, const GError *error,
+ * (non-streamed) body, @content_type the response's Content-Type (NULL if
+ * none), @error a transport error; all borrowed. */
+typedef void (*KccDoneFunc) (guint status, GBytes *body,
+                             const char *content_type, const GError *error,
                              gpointer user_data);
-/* Not called back after kcc_request_cancel(). */
+/* Not called back after kcc_request_cancel().  @accept NULL sends
+ * "Accept: application/json". */
 KccRequest *kcc_request_start (KcClient *client, const char *method,
                                const char *path_and_query, GBytes *body,
-                               const char *content_type, gboolean streaming,
+                               const char *content_type, const char *accept,
+                               gboolean streaming,
                                KccChunkFunc chunk, KccDoneFunc done,
                                gpointer user_data);
 void kcc_request_cancel (KccRequest *request);

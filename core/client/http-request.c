@@ -7,7 +7,8 @@ struct _KccRequest
 {
   KcClient *client;
   KccClientConfig *cfg;
-  char *method, *path, *content_type;
+  char *method, *path, *content_type, *accept;
+  char *response_type; /* the response's Content-Type */
   GBytes *body;
   gboolean streaming, idempotent;
   KccChunkFunc chunk;
@@ -43,6 +44,8 @@ request_free (KccRequest *req)
   g_free (req->method);
   g_free (req->path);
   g_free (req->content_type);
+  g_free (req->accept);
+  g_free (req->response_type);
   g_object_unref (req->client);
   g_free (req);
 }
@@ -107,7 +110,7 @@ finish (KccRequest *req, guint status, const GError *error)
   g_autoptr (GBytes) body = NULL;
   if (!req->streaming || status < 200 || status >= 300)
     body = g_byte_array_free_to_bytes (g_steal_pointer (&req->response));
-  req->done (status, body, error, req->user_data);
+  req->done (status, body, req->response_type, error, req->user_data);
   request_free (req);
 }
 
@@ -131,8 +134,12 @@ on_curl_done (CURL *easy, CURLcode result, gpointer user_data)
   KccRequest *req = user_data;
   long status = 0;
   long sent = 0;
+  const char *type = NULL;
   curl_easy_getinfo (easy, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_getinfo (easy, CURLINFO_REQUEST_SIZE, &sent);
+  curl_easy_getinfo (easy, CURLINFO_CONTENT_TYPE, &type);
+  g_free (req->response_type);
+  req->response_type = g_strdup (type);
   curl_easy_cleanup (easy);
   req->easy = NULL;
   g_clear_pointer (&req->headers, curl_slist_free_all);
@@ -209,7 +216,10 @@ launch (KccRequest *req)
       curl_easy_setopt (easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
       curl_easy_setopt (easy, CURLOPT_POSTFIELDS, data);
     }
-  req->headers = curl_slist_append (NULL, "Accept: application/json");
+  g_autofree char *accept = g_strdup_printf ("Accept: %s",
+                                             req->accept ? req->accept
+                                                         : "application/json");
+  req->headers = curl_slist_append (NULL, accept);
   req->headers = curl_slist_append (req->headers, "Expect:");
   if (req->content_type)
     {
@@ -242,8 +252,8 @@ launch (KccRequest *req)
 KccRequest *
 kcc_request_start (KcClient *client, const char *method,
                    const char *path_and_query, GBytes *body,
-                   const char *content_type, gboolean streaming,
-                   KccChunkFunc chunk, KccDoneFunc done, gpointer user_data)
+                   const char *content_type, const char *accept,
+                   gboolean streaming, KccChunkFunc chunk, KccDoneFunc done, gpointer user_data)
 {
   KccRequest *req = g_new0 (KccRequest, 1);
   req->client = g_object_ref (client);
@@ -252,6 +262,7 @@ kcc_request_start (KcClient *client, const char *method,
   req->path = g_strdup (path_and_query);
   req->body = body ? g_bytes_ref (body) : NULL;
   req->content_type = g_strdup (content_type);
+  req->accept = g_strdup (accept);
   req->streaming = streaming;
   req->idempotent = g_str_equal (method, "GET") || g_str_equal (method, "PUT")
                     || g_str_equal (method, "DELETE")

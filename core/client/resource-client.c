@@ -27,8 +27,26 @@ op_free (Op *op)
   g_free (op);
 }
 
+/* What a request's GTask holds: the body as sent, parsed into JSON only
+ * by kc_client_request_finish(), so that kc_client_request_finish_bytes()
+ * can return a text body as is. */
+typedef struct
+{
+  GBytes *body;
+  char *content_type;
+} Response;
+
 static void
-on_done (guint status, GBytes *body, const GError *error, gpointer user_data)
+response_free (Response *response)
+{
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_free (response->content_type);
+  g_free (response);
+}
+
+static void
+on_done (guint status, GBytes *body, const char *content_type,
+         const GError *error, gpointer user_data)
 {
   Op *op = user_data;
   op->req = NULL;
@@ -38,22 +56,11 @@ on_done (guint status, GBytes *body, const GError *error, gpointer user_data)
     g_task_return_error (op->task, kcc_error_from_response (status, body));
   else
     {
-      gsize len = 0;
-      const char *data = body ? g_bytes_get_data (body, &len) : NULL;
-      GError *perr = NULL;
-      JsonNode *node = len ? kcc_json_from_data (data, len, &perr)
-                           : json_node_new (JSON_NODE_NULL);
-      if (node)
-        g_task_return_pointer (op->task, node,
-                               (GDestroyNotify) json_node_unref);
-      else
-        {
-          g_task_return_new_error (op->task, KC_CLIENT_ERROR,
-                                   KC_CLIENT_ERROR_PARSE,
-                                   "API server sent invalid JSON: %s",
-                                   perr->message);
-          g_error_free (perr);
-        }
+      Response *response = g_new0 (Response, 1);
+      response->body = body ? g_bytes_ref (body) : g_bytes_new (NULL, 0);
+      response->content_type = g_strdup (content_type);
+      g_task_return_pointer (op->task, response,
+                             (GDestroyNotify) response_free);
     }
   op_free (op);
 }
@@ -88,20 +95,23 @@ on_cancelled (GCancellable *cancellable, gpointer user_data)
 }
 
 void
-kc_client_request_async (KcClient *client, const char *method,
-                         const char *path_and_query, JsonNode *body,
-                         const char *content_type, GCancellable *cancellable,
-                         GAsyncReadyCallback callback, gpointer user_data)
+kc_client_request_full_async (KcClient *client, const char *method,
+                              const char *path_and_query, JsonNode *body,
+                              const char *content_type, const char *accept,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
 {
   g_return_if_fail (KC_IS_CLIENT (client));
   Op *op = g_new0 (Op, 1);
   op->task = g_task_new (client, cancellable, callback, user_data);
-  g_task_set_source_tag (op->task, kc_client_request_async);
+  g_task_set_source_tag (op->task, kc_client_request_full_async);
   g_autoptr (GBytes) bytes = body ? kcc_json_to_bytes (body) : NULL;
   if (body && !content_type)
     content_type = "application/json";
   op->req = kcc_request_start (client, method, path_and_query, bytes,
-                               content_type, FALSE, NULL, on_done, op);
+                               content_type, accept, FALSE, NULL, on_done,
+                               op);
   if (cancellable)
     {
       op->cancellable = g_object_ref (cancellable);
@@ -111,12 +121,58 @@ kc_client_request_async (KcClient *client, const char *method,
     }
 }
 
+void
+kc_client_request_async (KcClient *client, const char *method,
+                         const char *path_and_query, JsonNode *body,
+                         const char *content_type, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  kc_client_request_full_async (client, method, path_and_query, body,
+                                content_type, NULL, cancellable, callback,
+                                user_data);
+}
+
 JsonNode *
 kc_client_request_finish (KcClient *client, GAsyncResult *result,
                           GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, client), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  Response *response = g_task_propagate_pointer (G_TASK (result), error);
+  if (response == NULL)
+    return NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (response->body, &len);
+  GError *perr = NULL;
+  JsonNode *node = len ? kcc_json_from_data (data, len, &perr)
+                       : json_node_new (JSON_NODE_NULL);
+  if (node == NULL)
+    {
+      g_set_error (error, KC_CLIENT_ERROR, KC_CLIENT_ERROR_PARSE,
+                   "API server sent invalid JSON (Content-Type %s): %s",
+                   response->content_type ? response->content_type
+                                          : "unknown",
+                   perr->message);
+      g_error_free (perr);
+    }
+  response_free (response);
+  return node;
+}
+
+GBytes *
+kc_client_request_finish_bytes (KcClient *client, GAsyncResult *result,
+                                char **out_content_type, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+  if (out_content_type)
+    *out_content_type = NULL;
+  Response *response = g_task_propagate_pointer (G_TASK (result), error);
+  if (response == NULL)
+    return NULL;
+  GBytes *body = g_steal_pointer (&response->body);
+  if (out_content_type)
+    *out_content_type = g_steal_pointer (&response->content_type);
+  response_free (response);
+  return body;
 }
 
 static void

@@ -54,7 +54,8 @@ on_chunk (const char *data, gsize len, gpointer user_data)
 }
 
 static void
-on_done (guint status, GBytes *body, const GError *error, gpointer user_data)
+on_done (guint status, GBytes *body, const char *content_type,
+         const GError *error, gpointer user_data)
 {
   KcWatch *w = user_data;
   w->req = NULL;
@@ -71,11 +72,13 @@ on_done (guint status, GBytes *body, const GError *error, gpointer user_data)
 }
 
 KcWatch *
-kc_client_watch (KcClient *client, const KcResource *resource,
-                 const char *namespace, const KcListOptions *options,
-                 KcWatchEventFunc on_event, KcWatchDoneFunc on_done_cb,
-                 gpointer user_data, GDestroyNotify destroy)
+kc_client_watch_full (KcClient *client, const KcResource *resource,
+                      const char *namespace, const KcListOptions *options,
+                      const char *accept, KcWatchEventFunc on_event,
+                      KcWatchDoneFunc on_done_cb, gpointer user_data,
+                      GDestroyNotify destroy)
 {
+  g_return_val_if_fail (KC_IS_CLIENT (client), NULL);
   KcWatch *w = g_new0 (KcWatch, 1);
   w->refcount = 1;
   w->client = g_object_ref (client);
@@ -88,9 +91,19 @@ kc_client_watch (KcClient *client, const KcResource *resource,
                                                   NULL);
   g_autofree char *query = kc_list_options_to_query (options, TRUE);
   g_autofree char *full = g_strconcat (path, "?", query, NULL);
-  w->req = kcc_request_start (client, "GET", full, NULL, NULL, TRUE,
+  w->req = kcc_request_start (client, "GET", full, NULL, NULL, accept, TRUE,
                               on_chunk, on_done, w);
   return w;
+}
+
+KcWatch *
+kc_client_watch (KcClient *client, const KcResource *resource,
+                 const char *namespace, const KcListOptions *options,
+                 KcWatchEventFunc on_event, KcWatchDoneFunc on_done_cb,
+                 gpointer user_data, GDestroyNotify destroy)
+{
+  return kc_client_watch_full (client, resource, namespace, options, NULL,
+                               on_event, on_done_cb, user_data, destroy);
 }
 
 void

@@ -131,8 +131,9 @@ const char *kc_client_get_current_url (KcClient *client);
 
 /* ---- Requests (GIO style) -------------------------------------------------- */
 /* Every *_async below completes in the client's context with @callback;
- * get the result with kc_client_request_finish().  @cancellable may be
- * NULL.  The operation keeps its own reference to @client. */
+ * get the result with kc_client_request_finish() (or, for the body as
+ * sent, kc_client_request_finish_bytes()).  @cancellable may be NULL.  The
+ * operation keeps its own reference to @client. */
 
 typedef enum
 {
@@ -155,6 +156,35 @@ void kc_client_request_async (KcClient *client, const char *method,
  * network failures, G_IO_ERROR_CANCELLED when cancelled. */
 JsonNode *kc_client_request_finish (KcClient *client, GAsyncResult *result,
                                     GError **error);
+
+/* Like kc_client_request_async(), with the Accept header of this request:
+ * @accept NULL sends "Accept: application/json"; e.g.
+ * KC_CLIENT_ACCEPT_TABLE asks for a meta.k8s.io/v1 Table, "text/plain,
+ * application/json" for a text body (a log).  Finish with either
+ * kc_client_request_finish() (the body parsed as JSON) or
+ * kc_client_request_finish_bytes() (the body as sent). */
+void kc_client_request_full_async (KcClient *client, const char *method,
+                                   const char *path_and_query, JsonNode *body,
+                                   const char *content_type,
+                                   const char *accept,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+
+/* The Accept header that asks the API server for a Table, falling back to
+ * the plain object from a server that prints no tables. */
+#define KC_CLIENT_ACCEPT_TABLE \
+  "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+/* The response body of any request above as the server sent it, without
+ * parsing it (transfer full; an empty GBytes for an empty body), and its
+ * Content-Type in @out_content_type (may be NULL; transfer full, NULL when
+ * the server sent none).  NULL with @error set as kc_client_request_finish()
+ * sets it: an error response is still parsed as a Status. */
+GBytes *kc_client_request_finish_bytes (KcClient *client,
+                                        GAsyncResult *result,
+                                        char **out_content_type,
+                                        GError **error);
 
 void kc_client_get_async (KcClient *client, const KcResource *resource,
                           const char *namespace, const char *name,
@@ -217,6 +247,16 @@ KcWatch *kc_client_watch (KcClient *client, const KcResource *resource,
                           const char *namespace, const KcListOptions *options,
                           KcWatchEventFunc on_event, KcWatchDoneFunc on_done,
                           gpointer user_data, GDestroyNotify destroy);
+/* Like kc_client_watch(), with the Accept header of the stream (@accept
+ * NULL: "application/json").  With KC_CLIENT_ACCEPT_TABLE each event's
+ * object is a meta.k8s.io/v1 Table of one row (the first one also carries
+ * columnDefinitions); ERROR events still carry a Status. */
+KcWatch *kc_client_watch_full (KcClient *client, const KcResource *resource,
+                               const char *namespace,
+                               const KcListOptions *options,
+                               const char *accept, KcWatchEventFunc on_event,
+                               KcWatchDoneFunc on_done, gpointer user_data,
+                               GDestroyNotify destroy);
 /* Ends the stream; no callback is invoked after it returns.  Safe to call
  * from the watch's own callbacks and more than once. */
 void kc_watch_stop (KcWatch *watch);

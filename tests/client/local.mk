@@ -5,10 +5,12 @@ KC_CLIENT_TEST_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS)
 KC_CLIENT_TEST_HELPER = tests/client/test-server.c tests/client/test-server.h
 
 check_PROGRAMS += tests/client/test-client-http \
+	tests/client/test-client-accept \
 	tests/client/test-workqueue tests/client/test-informer \
 	tests/client/test-leader-election tests/client/leader-contender \
 	tests/client/test-event-recorder
-TESTS += tests/client/test-client-http tests/client/test-workqueue \
+TESTS += tests/client/test-client-http tests/client/test-client-accept \
+	tests/client/test-workqueue \
 	tests/client/test-informer tests/client/test-leader-election \
 	tests/client/test-event-recorder
 
@@ -16,6 +18,11 @@ tests_client_test_client_http_SOURCES = tests/client/test-client-http.c \
 	$(KC_CLIENT_TEST_HELPER)
 tests_client_test_client_http_CFLAGS = $(KC_CLIENT_TEST_CFLAGS)
 tests_client_test_client_http_LDADD = $(KC_CLIENT_TEST_LIBS)
+
+tests_client_test_client_accept_SOURCES = tests/client/test-client-accept.c \
+	$(KC_CLIENT_TEST_HELPER)
+tests_client_test_client_accept_CFLAGS = $(KC_CLIENT_TEST_CFLAGS)
+tests_client_test_client_accept_LDADD = $(KC_CLIENT_TEST_LIBS)
 
 tests_client_test_workqueue_SOURCES = tests/client/test-workqueue.c
 tests_client_test_workqueue_CFLAGS = $(KC_CLIENT_TEST_CFLAGS)
