@@ -890,17 +890,18 @@ write_update (KcApiRequest *req)
                               req->current_revision, NULL, on_updated, req);
 }
 
-static void
-on_current_read (GObject *source, GAsyncResult *result, gpointer data)
+/* Finishes reading the stored object into req->current; on failure
+ * replies (and frees @req) and returns FALSE. */
+static gboolean
+take_current (KcApiRequest *req, GAsyncResult *result)
 {
-  KcApiRequest *req = data;
   g_autoptr (GError) error = NULL;
   g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
                                                        result, NULL, &error);
   if (kv == NULL)
     {
       fail_store (req, error);
-      return;
+      return FALSE;
     }
   g_clear_pointer (&req->current, json_node_unref);
   req->current = kc_object_decode (kv->value, kv->mod_revision, &error);
@@ -908,8 +909,18 @@ on_current_read (GObject *source, GAsyncResult *result, gpointer data)
   if (req->current == NULL)
     {
       kc_api_request_fail (req, error);
-      return;
+      return FALSE;
     }
+  return TRUE;
+}
+
+static void
+on_current_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  g_autoptr (GError) error = NULL;
+  if (!take_current (req, result))
+    return;
   JsonNode *updated = req->build (req, &error);
   if (updated == NULL)
     {
@@ -1236,22 +1247,8 @@ static void
 on_delete_read (GObject *source, GAsyncResult *result, gpointer data)
 {
   KcApiRequest *req = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
-                                                       result, NULL, &error);
-  if (kv == NULL)
-    {
-      fail_store (req, error);
-      return;
-    }
-  g_clear_pointer (&req->current, json_node_unref);
-  req->current = kc_object_decode (kv->value, kv->mod_revision, &error);
-  req->current_revision = kv->mod_revision;
-  if (req->current == NULL)
-    {
-      kc_api_request_fail (req, error);
-      return;
-    }
+  if (!take_current (req, result))
+    return;
 
   gint64 grace = grace_period (req);
   if (!finalizers_empty (req->current))

@@ -5,6 +5,7 @@
 
 #include "apiserver/store-compactor.h"
 #include "plugin-loader.h"
+#define KC_TEST_WITH_PLUGINS
 #include "test-util.h"
 
 typedef struct
@@ -18,17 +19,7 @@ typedef struct
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = kc_test_build_path ("plugins");
-  const char *const path[] = { dir, NULL };
-  f->plugin = kc_plugin_load ("store", KC_PLUGIN_KIND_STORE, "memory", path,
-                              &error);
-  g_assert_no_error (error);
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_assert_true (kc_plugin_configure (f->plugin, kf, "store", NULL, "test",
-                                      "/tmp", &error));
-  f->instance = kc_plugin_instance_new (f->plugin, "test", "/tmp", &error);
-  g_assert_no_error (error);
+  f->instance = kc_test_open_memory_store (&f->plugin);
   f->store = kc_plugin_instance_get_self (f->instance);
   f->vt = (const KcStoreVtable *) kc_plugin_instance_get_vtable (f->instance);
 }
