@@ -34,6 +34,26 @@ free_port () {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# start_apiserver CONF LOG: writes CONF for a kcore apiserver on the memory
+# store on a free loopback port (data beside CONF) and starts it in the
+# background, output in LOG.  Sets $port and $apiserver_pid; the caller
+# stops it by that PID.
+start_apiserver () {
+  port=$(free_port)
+  cat > "$1" <<CONF
+[kcore]
+components=apiserver
+plugin-path=$KCORE_BUILDDIR/plugins
+data-dir=$(dirname "$1")/data
+[apiserver]
+listen=127.0.0.1:$port
+[store]
+plugin=memory
+CONF
+  "$KCORE" --config "$1" --component apiserver >"$2" 2>&1 &
+  apiserver_pid=$!
+}
+
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
 wait_for () {
   limit=$(( $1 * 10 )); shift

@@ -239,26 +239,14 @@ reply_object (KcApiRequest *req, guint status, JsonNode *object)
   kc_api_request_reply (req, status, object);
 }
 
+static gboolean take_current (KcApiRequest *req, GAsyncResult *result);
+
 static void
 on_got (GObject *source, GAsyncResult *result, gpointer data)
 {
   KcApiRequest *req = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
-                                                       result, NULL, &error);
-  if (kv == NULL)
-    {
-      fail_store (req, error);
-      return;
-    }
-  g_autoptr (JsonNode) object = kc_object_decode (kv->value,
-                                                  kv->mod_revision, &error);
-  if (object == NULL)
-    {
-      kc_api_request_fail (req, error);
-      return;
-    }
-  reply_object (req, SOUP_STATUS_OK, object);
+  if (take_current (req, result))
+    reply_object (req, SOUP_STATUS_OK, req->current);
 }
 
 void
@@ -1432,18 +1420,9 @@ static void
 on_log_pod (GObject *source, GAsyncResult *result, gpointer data)
 {
   KcApiRequest *req = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
-                                                       result, NULL, &error);
-  if (kv == NULL)
-    {
-      fail_store (req, error);
-      return;
-    }
-  g_autoptr (JsonNode) pod = kc_object_decode (kv->value, kv->mod_revision,
-                                               &error);
-  JsonObject *spec = pod ? object_at (json_node_get_object (pod), "spec")
-                         : NULL;
+  if (!take_current (req, result))
+    return;
+  JsonObject *spec = object_at (json_node_get_object (req->current), "spec");
   const char *node = spec ? json_object_get_string_member_with_default (
                                 spec, "nodeName", NULL)
                           : NULL;

@@ -24,18 +24,8 @@ cleanup () {
 }
 trap cleanup EXIT
 
-port=$(free_port)
-cat > "$tmp/kcore.conf" <<CONF
-[kcore]
-components=apiserver
-data-dir=$tmp/data
-[apiserver]
-listen=127.0.0.1:$port
-[store]
-plugin=memory
-CONF
-"$KCORE" --config "$tmp/kcore.conf" --component apiserver >"$tmp/log" 2>&1 &
-srv=$!
+start_apiserver "$tmp/kcore.conf" "$tmp/log"
+srv=$apiserver_pid
 
 export KUBECONFIG=/dev/null
 k () { "$KUBECTL" --server "http://127.0.0.1:$port" --cache-dir "$tmp/cache" \

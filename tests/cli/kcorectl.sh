@@ -11,19 +11,8 @@ cleanup () {
 }
 trap cleanup EXIT
 
-port=$(free_port)
-cat > "$tmp/api.conf" <<CONF
-[kcore]
-components=apiserver
-plugin-path=$KCORE_BUILDDIR/plugins
-data-dir=$tmp/data
-[apiserver]
-listen=127.0.0.1:$port
-[store]
-plugin=memory
-CONF
-"$KCORE" --config "$tmp/api.conf" --component apiserver >"$tmp/server.log" 2>&1 &
-server_pid=$!
+start_apiserver "$tmp/api.conf" "$tmp/server.log"
+server_pid=$apiserver_pid
 url="http://127.0.0.1:$port"
 KCORE_SERVER=$url; export KCORE_SERVER
 unset KCORE_TOKEN KCORECTL_CONFIG
