@@ -25,8 +25,14 @@ static const GOptionEntry global_entries[] = {
   { "request-timeout", 0, 0, G_OPTION_ARG_STRING,
     &kcctl_global.request_timeout,
     "Timeout of one request (e.g. 30s; 0 for none)", "DURATION" },
+  { "certificate-authority", 0, 0, G_OPTION_ARG_FILENAME,
+    &kcctl_global.ca_file,
+    "PEM file of the CA that signed the server's certificate (else "
+    "KCORE_CA_FILE, else certificate-authority= in the config file)",
+    "FILE" },
   { "insecure-skip-tls-verify", 0, 0, G_OPTION_ARG_NONE,
-    &kcctl_global.insecure, "Do not verify the server's certificate", NULL },
+    &kcctl_global.insecure,
+    "Do not verify the server's certificate (insecure: tests only)", NULL },
   { NULL }
 };
 
@@ -48,6 +54,15 @@ kcctl_global_options_clear (void)
   g_clear_pointer (&kcctl_global.config_file, g_free);
   g_clear_pointer (&kcctl_global.namespace, g_free);
   g_clear_pointer (&kcctl_global.request_timeout, g_free);
+  g_clear_pointer (&kcctl_global.ca_file, g_free);
+}
+
+void
+kcctl_connection_clear (KcctlConnection *c)
+{
+  g_clear_pointer (&c->server, g_free);
+  g_clear_pointer (&c->token, g_free);
+  g_clear_pointer (&c->ca_file, g_free);
 }
 
 static char *
@@ -62,10 +77,11 @@ config_path (void)
                            NULL);
 }
 
-/* The config file is a GKeyFile with a [kcorectl] group holding server=
- * and token=.  A missing default file is not an error; a named one is. */
+/* The config file is a GKeyFile with a [kcorectl] group holding server=,
+ * token=, certificate-authority= and insecure-skip-tls-verify=.  A missing
+ * default file is not an error; a named one is.  Fills @file. */
 static gboolean
-read_config (char **server, char **token, GError **error)
+read_config (KcctlConnection *file, GError **error)
 {
   g_autofree char *path = config_path ();
   g_autoptr (GKeyFile) kf = g_key_file_new ();
@@ -82,34 +98,66 @@ read_config (char **server, char **token, GError **error)
                    path, local->message);
       return FALSE;
     }
-  *server = g_key_file_get_string (kf, "kcorectl", "server", NULL);
-  *token = g_key_file_get_string (kf, "kcorectl", "token", NULL);
+  file->server = g_key_file_get_string (kf, "kcorectl", "server", NULL);
+  file->token = g_key_file_get_string (kf, "kcorectl", "token", NULL);
+  file->ca_file = g_key_file_get_string (kf, "kcorectl",
+                                         "certificate-authority", NULL);
+  if (g_key_file_has_key (kf, "kcorectl", "insecure-skip-tls-verify", NULL))
+    {
+      file->insecure = g_key_file_get_boolean (
+          kf, "kcorectl", "insecure-skip-tls-verify", &local);
+      if (local)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                       "%s: [kcorectl] insecure-skip-tls-verify: expected "
+                       "true or false",
+                       path);
+          return FALSE;
+        }
+    }
+  /* A relative CA path is read from where the config file is. */
+  if (file->ca_file && !g_path_is_absolute (file->ca_file))
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      char *abs = g_build_filename (dir, file->ca_file, NULL);
+      g_free (file->ca_file);
+      file->ca_file = abs;
+    }
   return TRUE;
 }
 
-gboolean
-kcctl_resolve_server (char **server, char **token, GError **error)
+static const char *
+first_set (const char *flag, const char *env_name, const char *from_file)
 {
-  g_autofree char *file_server = NULL;
-  g_autofree char *file_token = NULL;
-  if (!read_config (&file_server, &file_token, error))
+  const char *env = g_getenv (env_name);
+  if (flag)
+    return flag;
+  if (env && *env)
+    return env;
+  return from_file;
+}
+
+gboolean
+kcctl_resolve_server (KcctlConnection *c, GError **error)
+{
+  g_auto (KcctlConnection) file = { 0 };
+  if (!read_config (&file, error))
     return FALSE;
 
-  const char *env_server = g_getenv ("KCORE_SERVER");
-  const char *env_token = g_getenv ("KCORE_TOKEN");
-  const char *s = kcctl_global.server         ? kcctl_global.server
-                  : env_server && *env_server ? env_server
-                  : file_server               ? file_server
-                                              : "http://127.0.0.1:8080";
-  const char *t = kcctl_global.token        ? kcctl_global.token
-                  : env_token && *env_token ? env_token
-                                            : file_token;
+  const char *s = first_set (kcctl_global.server, "KCORE_SERVER",
+                             file.server);
+  if (s == NULL)
+    s = "http://127.0.0.1:8080";
   /* kubectl accepts a bare host:port. */
   if (strstr (s, "://") == NULL)
-    *server = g_strdup_printf ("http://%s", s);
+    c->server = g_strdup_printf ("http://%s", s);
   else
-    *server = g_strdup (s);
-  *token = g_strdup (t);
+    c->server = g_strdup (s);
+  c->token = g_strdup (first_set (kcctl_global.token, "KCORE_TOKEN",
+                                  file.token));
+  c->ca_file = g_strdup (first_set (kcctl_global.ca_file, "KCORE_CA_FILE",
+                                    file.ca_file));
+  c->insecure = kcctl_global.insecure || file.insecure;
   return TRUE;
 }
 

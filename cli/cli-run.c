@@ -19,20 +19,40 @@ typedef struct
   gboolean done;
 } Pending;
 
+/* A CA file that cannot be read would surface as a TLS error on the
+ * first request; say what is wrong with it instead. */
+static gboolean
+check_ca_file (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) local = NULL;
+  if (g_file_get_contents (path, &text, NULL, &local))
+    return TRUE;
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+               "certificate authority %s: cannot read it: %s (check "
+               "--certificate-authority, KCORE_CA_FILE or "
+               "certificate-authority= in the config file)",
+               path, local->message);
+  return FALSE;
+}
+
 gboolean
 kcctl_client_init (GError **error)
 {
-  g_autofree char *server = NULL;
-  g_autofree char *token = NULL;
-  if (!kcctl_resolve_server (&server, &token, error))
+  g_auto (KcctlConnection) conn = { 0 };
+  if (!kcctl_resolve_server (&conn, error))
     return FALSE;
-  const char *urls[] = { server, NULL };
+  if (conn.ca_file && !check_ca_file (conn.ca_file, error))
+    return FALSE;
+  const char *urls[] = { conn.server, NULL };
   client = kc_client_new (urls, error);
   if (client == NULL)
     return FALSE;
-  if (token && *token)
-    kc_client_set_bearer_token (client, token);
-  if (kcctl_global.insecure)
+  if (conn.token && *conn.token)
+    kc_client_set_bearer_token (client, conn.token);
+  if (conn.ca_file)
+    kc_client_set_ca_file (client, conn.ca_file);
+  if (conn.insecure)
     kc_client_set_insecure (client, TRUE);
   /* A person waits at the terminal: fail fast instead of the library's
    * long back-off meant for daemons. */

@@ -2,7 +2,11 @@
  * JSON, YAML or names; -w then follows changes from the list's
  * resourceVersion until interrupted or --timeout.  Tables are the
  * server's own (Accept: KC_CLIENT_ACCEPT_TABLE, for lists, single objects
- * and watches alike); the other formats use the plain objects. */
+ * and watches alike); the other formats use the plain objects.
+ *
+ * Several types at once (get deploy,svc; get pod/a svc/b) print as
+ * kubectl prints them: a table per type with TYPE/NAME names, or one v1
+ * List of everything; they cannot be watched. */
 #include "build-config.h"
 
 #include "kcorectl.h"
@@ -415,8 +419,8 @@ run_get_table (GetState *s, GPtrArray *names)
   return s->rc;
 }
 
-static int
-run_get (GetState *s, GPtrArray *names)
+static gboolean
+check_output (void)
 {
   if (output && strcmp (output, "wide") != 0 && strcmp (output, "json") != 0
       && strcmp (output, "yaml") != 0 && strcmp (output, "name") != 0)
@@ -425,8 +429,14 @@ run_get (GetState *s, GPtrArray *names)
                    "format \"%s\", allowed formats are: json, name, wide, "
                    "yaml",
                    output);
-      return KCCTL_EXIT_ERROR;
+      return FALSE;
     }
+  return TRUE;
+}
+
+static int
+run_get (GetState *s, GPtrArray *names)
+{
   if (names->len > 0 && (watch || watch_only))
     {
       if (names->len > 1)
@@ -464,32 +474,197 @@ run_get (GetState *s, GPtrArray *names)
   return s->rc;
 }
 
+/* ---- several types: get deploy,svc  /  get pod/a svc/b
+ * ----------------------------------------------------------------- */
+
+static void
+state_init (GetState *s, const KcctlTarget *t)
+{
+  *s = (GetState){ .r = t->r, .options = kc_list_options_new () };
+  s->ns = kcctl_global.all_namespaces && t->names->len == 0
+              ? NULL
+              : kcctl_namespace_for (t->r, NULL);
+  kc_list_options_set_label_selector (s->options, selector);
+  kc_list_options_set_field_selector (s->options, field_selector);
+}
+
+static void
+state_clear (GetState *s)
+{
+  kc_list_options_free (s->options);
+  g_free (s->resource_version);
+  g_clear_pointer (&s->columns, json_array_unref);
+}
+
+/* The index of the NAME column, or -1. */
+static gint
+name_column (GetState *s)
+{
+  for (guint c = 0; s->columns && c < json_array_get_length (s->columns);
+       c++)
+    {
+      JsonObject *def = json_array_get_object_element (s->columns, c);
+      if (g_strcmp0 (kcctl_member_string (def, "format", NULL), "name") == 0
+          || g_ascii_strcasecmp (kcctl_member_string (def, "name", ""),
+                                 "name")
+                 == 0)
+        return (gint) c;
+    }
+  return -1;
+}
+
+/* @rows with their NAME cells as TYPE/NAME, as kubectl prints them when
+ * several types share the output.  The client library's nodes are
+ * read-only, so the rows are copied.  (transfer full) */
+static JsonArray *
+prefix_names (GetState *s, JsonArray *rows)
+{
+  gint at = name_column (s);
+  g_autofree char *display = kcctl_resource_display (s->r);
+  JsonArray *out = json_array_new ();
+  for (guint r = 0; r < json_array_get_length (rows); r++)
+    {
+      JsonNode *row = kcctl_json_copy (json_array_get_element (rows, r));
+      json_array_add_element (out, row);
+      JsonArray *cells = JSON_NODE_HOLDS_OBJECT (row)
+                             ? kcctl_member_array (json_node_get_object (row),
+                                                   "cells")
+                             : NULL;
+      if (at < 0 || cells == NULL
+          || (guint) at >= json_array_get_length (cells))
+        continue;
+      JsonNode *cell = json_array_get_element (cells, (guint) at);
+      if (!JSON_NODE_HOLDS_VALUE (cell)
+          || json_node_get_value_type (cell) != G_TYPE_STRING)
+        continue;
+      g_autofree char *name
+          = g_strdup_printf ("%s/%s", display, json_node_get_string (cell));
+      json_node_set_string (cell, name);
+    }
+  return out;
+}
+
+static void
+print_nothing_found (GPtrArray *targets)
+{
+  gboolean namespaced = FALSE;
+  const char *ns = NULL;
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const KcctlTarget *t = targets->pdata[i];
+      if (t->names->len > 0)
+        return; /* the NotFound errors said it */
+      if (t->r->namespaced && !kcctl_global.all_namespaces)
+        namespaced = TRUE, ns = kcctl_namespace_for (t->r, NULL);
+    }
+  if (namespaced)
+    fprintf (stderr, "No resources found in %s namespace.\n", ns);
+  else
+    fprintf (stderr, "No resources found\n");
+}
+
+/* One table per type, a blank line between them; types with nothing to
+ * show print nothing. */
+static int
+run_multi_table (GPtrArray *targets)
+{
+  int rc = KCCTL_EXIT_OK;
+  gboolean printed = FALSE;
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const KcctlTarget *t = targets->pdata[i];
+      GetState s;
+      state_init (&s, t);
+      g_autoptr (JsonArray) rows = t->names->len > 0
+                                       ? get_named_rows (&s, t->names)
+                                       : get_list_rows (&s);
+      if (rows && json_array_get_length (rows) > 0)
+        {
+          g_autoptr (JsonArray) named = prefix_names (&s, rows);
+          if (printed)
+            printf ("\n");
+          print_rows (&s, named);
+          printed = TRUE;
+        }
+      if (rows == NULL || s.rc != KCCTL_EXIT_OK)
+        rc = KCCTL_EXIT_ERROR;
+      state_clear (&s);
+    }
+  if (!printed)
+    print_nothing_found (targets);
+  fflush (stdout);
+  return rc;
+}
+
+/* -o name: TYPE/NAME lines; -o json|yaml: one v1 List of every object. */
+static int
+run_multi_objects (GPtrArray *targets)
+{
+  int rc = KCCTL_EXIT_OK;
+  g_autoptr (JsonArray) all = json_array_new ();
+  GetState list_state = { 0 }; /* prints the List */
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const KcctlTarget *t = targets->pdata[i];
+      GetState s;
+      state_init (&s, t);
+      g_autoptr (JsonArray) objects = t->names->len > 0
+                                          ? get_named (&s, t->names)
+                                          : get_list (&s);
+      if (objects == NULL || s.rc != KCCTL_EXIT_OK)
+        rc = KCCTL_EXIT_ERROR;
+      if (objects && strcmp (output, "name") == 0)
+        print_objects (&s, objects, TRUE);
+      else
+        for (guint o = 0; objects && o < json_array_get_length (objects); o++)
+          json_array_add_element (
+              all, json_node_ref (json_array_get_element (objects, o)));
+      state_clear (&s);
+    }
+  if (strcmp (output, "name") != 0)
+    print_objects (&list_state, all, TRUE);
+  return rc;
+}
+
+static int
+run_get_multi (GPtrArray *targets)
+{
+  if (watch || watch_only)
+    {
+      kcctl_error ("watch is only supported on individual resources and "
+                   "resource collections, but %u resource types were given",
+                   targets->len);
+      return KCCTL_EXIT_ERROR;
+    }
+  if (table_output ())
+    return run_multi_table (targets);
+  return run_multi_objects (targets);
+}
+
 int
 kcctl_cmd_get (int argc, char **argv)
 {
   int rc = KCCTL_EXIT_ERROR;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) names = NULL;
-  const KcctlApiResource *r = NULL;
-  if (kcctl_parse_args (&argc, &argv, "TYPE[/NAME] [NAME...]",
-                        "List objects or show some.", entries))
+  g_autoptr (GPtrArray) targets = NULL;
+  if (kcctl_parse_args (&argc, &argv, "TYPE[,TYPE...] [NAME...] | "
+                                      "TYPE/NAME...",
+                        "List objects or show some.", entries)
+      && check_output ())
     {
-      r = kcctl_resolve_args (argc, argv, &names, &error);
-      if (r == NULL)
+      targets = kcctl_resolve_targets (argc, argv, &error);
+      if (targets == NULL)
         kcctl_print_error (error);
     }
-  if (r)
+  if (targets && targets->len > 1)
+    rc = run_get_multi (targets);
+  else if (targets)
     {
-      GetState s = { .r = r, .options = kc_list_options_new () };
-      s.ns = kcctl_global.all_namespaces && names->len == 0
-                 ? NULL
-                 : kcctl_namespace_for (r, NULL);
-      kc_list_options_set_label_selector (s.options, selector);
-      kc_list_options_set_field_selector (s.options, field_selector);
-      rc = run_get (&s, names);
-      kc_list_options_free (s.options);
-      g_free (s.resource_version);
-      g_clear_pointer (&s.columns, json_array_unref);
+      const KcctlTarget *t = targets->pdata[0];
+      GetState s;
+      state_init (&s, t);
+      rc = run_get (&s, t->names);
+      state_clear (&s);
     }
   clear_options ();
   return rc;

@@ -24,7 +24,21 @@ typedef struct
   gboolean all_namespaces;
   char *request_timeout; /* e.g. "30s" */
   gboolean insecure;
+  char *ca_file; /* --certificate-authority */
 } KcctlGlobalOptions;
+
+/* Where to connect and how: the result of the flags, the environment and
+ * the config file. */
+typedef struct
+{
+  char *server;  /* a URL */
+  char *token;   /* NULL: none */
+  char *ca_file; /* NULL: the system's CAs */
+  gboolean insecure;
+} KcctlConnection;
+
+void kcctl_connection_clear (KcctlConnection *c);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KcctlConnection, kcctl_connection_clear)
 
 extern KcctlGlobalOptions kcctl_global;
 
@@ -32,9 +46,11 @@ extern KcctlGlobalOptions kcctl_global;
 GOptionGroup *kcctl_global_option_group (void);
 /* Frees what the option parser stored in kcctl_global. */
 void kcctl_global_options_clear (void);
-/* Server and token from the flags, then KCORE_SERVER/KCORE_TOKEN, then
- * the config file.  Transfer full (*token may be NULL). */
-gboolean kcctl_resolve_server (char **server, char **token, GError **error);
+/* Each of server, token, CA file from its flag, else the environment
+ * (KCORE_SERVER, KCORE_TOKEN, KCORE_CA_FILE), else the config file;
+ * insecure from the flag or the config file.  Fills @c (clear it with
+ * kcctl_connection_clear). */
+gboolean kcctl_resolve_server (KcctlConnection *c, GError **error);
 /* "30s", "2m", "500ms", "5" (seconds) -> milliseconds; -1 when invalid. */
 gint64 kcctl_parse_duration_ms (const char *text);
 /* "--flag" (NULL: true) or "--flag=true|false" booleans. */
@@ -192,5 +208,19 @@ gboolean kcctl_parse_args (int *argc, char ***argv, const char *parameter,
  * a resource and names.  Borrowed resource; @names transfer full. */
 const KcctlApiResource *kcctl_resolve_args (int argc, char **argv,
                                             GPtrArray **names, GError **error);
+
+/* One resource type of a `get` and the names asked for (none: all). */
+typedef struct
+{
+  const KcctlApiResource *r; /* borrowed from discovery */
+  GPtrArray *names;          /* of char * */
+} KcctlTarget;
+
+void kcctl_target_free (KcctlTarget *target);
+/* kubectl's forms of `get` arguments: "TYPE[,TYPE...] [NAME...]" (each
+ * name of each type) or "TYPE/NAME [TYPE/NAME...]".  One target per
+ * distinct resource, in the order first named.  A GPtrArray of
+ * KcctlTarget * (transfer full), or NULL with @error. */
+GPtrArray *kcctl_resolve_targets (int argc, char **argv, GError **error);
 
 G_END_DECLS

@@ -46,7 +46,9 @@ usage (FILE *out)
   fprintf (out,
            "\nThe server: --server URL, else KCORE_SERVER, else server= in "
            "the [kcorectl] group\nof ~/.config/kcore/kcorectl.conf; the "
-           "token likewise (--token, KCORE_TOKEN, token=).\n"
+           "token likewise (--token, KCORE_TOKEN, token=), and the CA of an "
+           "https server\n(--certificate-authority, KCORE_CA_FILE, "
+           "certificate-authority=).\n"
            "See `kcorectl COMMAND --help` for a command's options.\n");
 }
 
@@ -56,8 +58,15 @@ static gboolean
 takes_value (const char *arg)
 {
   static const char *const opts[]
-      = { "-s", "--server",    "--token",           "--kcorectl-config",
-          "-n", "--namespace", "--request-timeout", NULL };
+      = { "-s",
+          "--server",
+          "--token",
+          "--kcorectl-config",
+          "-n",
+          "--namespace",
+          "--request-timeout",
+          "--certificate-authority",
+          NULL };
   return g_strv_contains (opts, arg);
 }
 

@@ -254,3 +254,110 @@ kcctl_resolve_args (int argc, char **argv, GPtrArray **names, GError **error)
     g_ptr_array_add (*names, g_strdup (argv[i]));
   return r;
 }
+
+/* ---- Several types at once (get) ------------------------------------------ */
+
+void
+kcctl_target_free (KcctlTarget *target)
+{
+  g_ptr_array_unref (target->names);
+  g_free (target);
+}
+
+/* The target of @r in @targets, added at the end when new: targets keep
+ * the order they were first named in. */
+static KcctlTarget *
+target_for (GPtrArray *targets, const KcctlApiResource *r)
+{
+  for (guint i = 0; i < targets->len; i++)
+    {
+      KcctlTarget *t = targets->pdata[i];
+      if (t->r == r)
+        return t;
+    }
+  KcctlTarget *t = g_new0 (KcctlTarget, 1);
+  t->r = r;
+  t->names = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (targets, t);
+  return t;
+}
+
+static gboolean
+add_named_targets (GPtrArray *targets, int argc, char **argv, GError **error)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      const char *slash = strchr (argv[i], '/');
+      if (slash == NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                       "there is no need to specify a resource type as a "
+                       "separate argument when passing arguments in "
+                       "resource/name form (e.g. 'kcorectl get "
+                       "resource/<resource_name>' instead of 'kcorectl get "
+                       "resource resource/<resource_name>')");
+          return FALSE;
+        }
+      g_autofree char *type = g_strndup (argv[i], slash - argv[i]);
+      if (type[0] == '\0' || slash[1] == '\0' || strchr (type, ',')
+          || strchr (slash + 1, '/'))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                       "\"%s\": expected TYPE/NAME, e.g. pod/web-1",
+                       argv[i]);
+          return FALSE;
+        }
+      const KcctlApiResource *r = kcctl_resolve_resource (type, error);
+      if (r == NULL)
+        return FALSE;
+      g_ptr_array_add (target_for (targets, r)->names, g_strdup (slash + 1));
+    }
+  return TRUE;
+}
+
+static gboolean
+add_typed_targets (GPtrArray *targets, int argc, char **argv, GError **error)
+{
+  g_auto (GStrv) types = g_strsplit (argv[1], ",", -1);
+  for (guint i = 0; types[i]; i++)
+    {
+      if (types[i][0] == '\0')
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                       "\"%s\": an empty resource type in the list (expected "
+                       "TYPE[,TYPE...], e.g. deploy,svc)",
+                       argv[1]);
+          return FALSE;
+        }
+      const KcctlApiResource *r = kcctl_resolve_resource (types[i], error);
+      if (r == NULL)
+        return FALSE;
+      KcctlTarget *t = target_for (targets, r);
+      if (t->names->len > 0)
+        continue; /* the same type twice ("po,pods") */
+      for (int n = 2; n < argc; n++)
+        g_ptr_array_add (t->names, g_strdup (argv[n]));
+    }
+  return TRUE;
+}
+
+GPtrArray *
+kcctl_resolve_targets (int argc, char **argv, GError **error)
+{
+  if (argc < 2)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   "you must specify the type of resource (e.g. pods, "
+                   "deployments; see kcorectl api-resources)");
+      return NULL;
+    }
+  g_autoptr (GPtrArray) targets
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) kcctl_target_free);
+  gboolean named = strchr (argv[1], '/') != NULL;
+  for (int i = 2; i < argc && !named; i++)
+    named = strchr (argv[i], '/') != NULL;
+  if (named ? !add_named_targets (targets, argc, argv, error)
+            : !add_typed_targets (targets, argc, argv, error))
+    return NULL;
+  return g_steal_pointer (&targets);
+}

@@ -57,6 +57,8 @@ libkcore_daemon_la_SOURCES = \
 	core/apiserver/api-watch.c \
 	core/apiserver/apiserver.c \
 	core/apiserver/apiserver.h \
+	core/apiserver/authn.c \
+	core/apiserver/authn.h \
 	core/apiserver/resource.c \
 	core/apiserver/plugin-report.c \
 	core/apiserver/plugin-report.h \

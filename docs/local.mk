@@ -1,4 +1,4 @@
 # Documentation and the out-of-tree example plugin.
-EXTRA_DIST += docs/architecture.md docs/plugin-guide.md \
+EXTRA_DIST += docs/architecture.md docs/plugin-guide.md docs/security.md \
 	docs/examples/hello/hello.c docs/examples/hello/Makefile \
 	docs/examples/hello/example.conf docs/kcorectl.md

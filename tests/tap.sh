@@ -34,10 +34,11 @@ free_port () {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# start_apiserver CONF LOG: writes CONF for a kcore apiserver on the memory
-# store on a free loopback port (data beside CONF) and starts it in the
-# background, output in LOG.  Sets $port and $apiserver_pid; the caller
-# stops it by that PID.
+# start_apiserver CONF LOG [KCORE-ARG...]: writes CONF for a kcore
+# apiserver on the memory store on a free loopback port (data beside CONF)
+# and starts it in the background, output in LOG; any further arguments go
+# to kcore (e.g. --set apiserver.tls-cert-file=FILE).  Sets $port and
+# $apiserver_pid; the caller stops it by that PID.
 start_apiserver () {
   port=$(free_port)
   cat > "$1" <<CONF
@@ -50,7 +51,8 @@ listen=127.0.0.1:$port
 [store]
 plugin=memory
 CONF
-  "$KCORE" --config "$1" --component apiserver >"$2" 2>&1 &
+  _sa_conf=$1; _sa_log=$2; shift 2
+  "$KCORE" --config "$_sa_conf" --component apiserver "$@" >"$_sa_log" 2>&1 &
   apiserver_pid=$!
 }
 

@@ -261,6 +261,35 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   dispatch (req);
 }
 
+/* Runs once a request's headers are in, before its body is read: a
+ * request without valid credentials ends here, so an unknown client
+ * cannot make the server buffer a body nor reach any handler. */
+static void
+on_request_headers (SoupServer *server, SoupServerMessage *msg,
+                    const char *path, GHashTable *query, gpointer data)
+{
+  KcApi *api = data;
+  if (api->authn)
+    kc_authn_check (api->authn, msg);
+}
+
+static const char *const api_paths[]
+    = { "/api", "/apis", "/version", "/openapi", NULL };
+
+void
+kc_api_set_authn (KcApi *api, KcAuthn *authn)
+{
+  g_clear_pointer (&api->authn, kc_authn_free);
+  api->authn = authn;
+  /* The default (NULL) handler covers paths nothing serves: they answer
+   * 401 rather than telling a stranger what is not there. */
+  for (guint i = 0; api_paths[i]; i++)
+    soup_server_add_early_handler (api->server, api_paths[i],
+                                   on_request_headers, api, NULL);
+  soup_server_add_early_handler (api->server, NULL, on_request_headers, api,
+                                 NULL);
+}
+
 KcWatchCache *
 kc_api_cache (KcApi *api, const KcResource *resource)
 {
@@ -311,10 +340,8 @@ kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt,
                          kc_watch_cache_new (*r, store, vt, window_events));
   api->max_body_bytes = MAX_BODY_BYTES;
   api->bookmark_interval_s = 60;
-  soup_server_add_handler (server, "/api", on_request, api, NULL);
-  soup_server_add_handler (server, "/apis", on_request, api, NULL);
-  soup_server_add_handler (server, "/version", on_request, api, NULL);
-  soup_server_add_handler (server, "/openapi", on_request, api, NULL);
+  for (guint i = 0; api_paths[i]; i++)
+    soup_server_add_handler (server, api_paths[i], on_request, api, NULL);
   return api;
 }
 
@@ -324,10 +351,11 @@ kc_api_free (KcApi *api)
   if (api == NULL)
     return;
   kc_api_watch_close_all (api);
-  soup_server_remove_handler (api->server, "/api");
-  soup_server_remove_handler (api->server, "/apis");
-  soup_server_remove_handler (api->server, "/version");
-  soup_server_remove_handler (api->server, "/openapi");
+  for (guint i = 0; api_paths[i]; i++)
+    soup_server_remove_handler (api->server, api_paths[i]);
+  if (api->authn)
+    soup_server_remove_handler (api->server, NULL);
+  g_clear_pointer (&api->authn, kc_authn_free);
   g_hash_table_unref (api->watches);
   g_hash_table_unref (api->caches);
   g_hash_table_unref (api->last_writes);

@@ -5,6 +5,7 @@
 
 #include "api-object.h"
 #include "api-status.h"
+#include "authn.h"
 #include "resource.h"
 #include "watch-cache.h"
 #include <kcore/store.h>
@@ -26,6 +27,7 @@ typedef struct
   gint64 max_body_bytes;
   guint bookmark_interval_s;   /* BOOKMARK events on watches that allow
                                   them */
+  KcAuthn *authn;              /* NULL: no authentication */
 } KcApi;
 
 typedef struct _KcApiRequest KcApiRequest;
@@ -80,6 +82,10 @@ gint64 kc_api_cache_revision (KcApi *api, const KcResource *resource);
  * (transfer full) */
 KcApi *kc_api_new (SoupServer *server, gpointer store,
                    const KcStoreVtable *vt, guint window_events);
+/* From now on every request (except the public health and version
+ * endpoints) must carry a token @authn knows; others get 401 before their
+ * body is read.  Takes @authn (transfer full). */
+void kc_api_set_authn (KcApi *api, KcAuthn *authn);
 /* Ends open watches and frees @api. */
 void kc_api_free (KcApi *api);
 

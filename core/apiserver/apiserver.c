@@ -4,6 +4,7 @@
 #include "apiserver.h"
 
 #include "api-server.h"
+#include "authn.h"
 #include "daemon.h"
 #include "plugin-report.h"
 #include "store-compactor.h"
@@ -18,7 +19,7 @@
 
 const KcConfigKey kc_apiserver_config_keys[] = {
   { "listen", KC_CONFIG_TYPE_ADDRESS, 0, "127.0.0.1:8080", 0, 0, NULL,
-    "HOST:PORT the API is served on (plain HTTP on loopback for now)" },
+    "HOST:PORT the API is served on (HTTPS when tls-cert-file is set)" },
   { "compaction-interval-seconds", KC_CONFIG_TYPE_INT, 0, "60", 1, 86400,
     NULL, "how often the store's history is compacted" },
   { "compaction-retention-seconds", KC_CONFIG_TYPE_INT, 0, "300", 0, 604800,
@@ -32,6 +33,14 @@ const KcConfigKey kc_apiserver_config_keys[] = {
     NULL,
     "recent events each resource's watch cache keeps for watches that "
     "resume; older resourceVersions are served by the store" },
+  { "tls-cert-file", KC_CONFIG_TYPE_PATH, 0, NULL, 0, 0, NULL,
+    "PEM certificate (chain) to serve HTTPS with; needs tls-key-file" },
+  { "tls-key-file", KC_CONFIG_TYPE_PATH, 0, NULL, 0, 0, NULL,
+    "PEM private key of tls-cert-file" },
+  { "token-auth-file", KC_CONFIG_TYPE_PATH, 0, NULL, 0, 0, NULL,
+    "static bearer tokens, kube-apiserver's format: lines "
+    "token,user,uid[,\"group1,group2\"]; when set, every request but "
+    "/healthz, /livez, /readyz and /version needs one" },
   { NULL },
 };
 
@@ -159,8 +168,69 @@ on_stop_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* tls-cert-file and tls-key-file: both (HTTPS) or neither (HTTP).  Each
+ * file is read first, so an error names the key and the file at fault. */
 static gboolean
-listen_on (SoupServer *server, const char *address, GError **error)
+load_tls (const KcConfigGroup *settings, GTlsCertificate **out,
+          GError **error)
+{
+  const char *cert = kc_config_group_get_string (settings, "tls-cert-file");
+  const char *key = kc_config_group_get_string (settings, "tls-key-file");
+  *out = NULL;
+  if (cert == NULL && key == NULL)
+    return TRUE;
+  if (cert == NULL || key == NULL)
+    {
+      g_set_error (error, KC_CONFIG_ERROR, KC_CONFIG_ERROR_MISSING_KEY,
+                   "[apiserver] tls-cert-file and tls-key-file: set both to "
+                   "serve HTTPS, or neither for plain HTTP (only %s=%s is "
+                   "set)",
+                   cert ? "tls-cert-file" : "tls-key-file", cert ? cert : key);
+      return FALSE;
+    }
+  const struct
+  {
+    const char *name, *path;
+  } files[] = { { "tls-cert-file", cert }, { "tls-key-file", key } };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr (GError) local = NULL;
+      if (!g_file_get_contents (files[i].path, &text, NULL, &local))
+        {
+          g_set_error (error, KC_CONFIG_ERROR, KC_CONFIG_ERROR_INVALID_VALUE,
+                       "[apiserver] %s=%s: cannot read it: %s", files[i].name,
+                       files[i].path, local->message);
+          return FALSE;
+        }
+    }
+  g_autoptr (GError) local = NULL;
+  *out = g_tls_certificate_new_from_files (cert, key, &local);
+  if (*out == NULL)
+    {
+      g_set_error (error, KC_CONFIG_ERROR, KC_CONFIG_ERROR_INVALID_VALUE,
+                   "[apiserver] tls-cert-file=%s, tls-key-file=%s: expected "
+                   "a PEM certificate and its PEM private key: %s",
+                   cert, key, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_authn (const KcConfigGroup *settings, KcAuthn **out, GError **error)
+{
+  const char *path = kc_config_group_get_string (settings, "token-auth-file");
+  *out = NULL;
+  if (path == NULL)
+    return TRUE;
+  *out = kc_authn_new_from_token_file (path, error);
+  return *out != NULL;
+}
+
+static gboolean
+listen_on (SoupServer *server, const char *address, gboolean https,
+           GError **error)
 {
   const char *colon = strrchr (address, ':');
   g_autofree char *host = g_strndup (address, colon - address);
@@ -193,7 +263,8 @@ listen_on (SoupServer *server, const char *address, GError **error)
   g_socket_set_listen_backlog (socket, SOMAXCONN);
   if (!g_socket_bind (socket, sockaddr, TRUE, error)
       || !g_socket_listen (socket, error)
-      || !soup_server_listen_socket (server, socket, 0, error))
+      || !soup_server_listen_socket (
+          server, socket, https ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     {
       g_prefix_error (error, "[apiserver] listen=%s: ", address);
       return FALSE;
@@ -207,6 +278,13 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   ApiServer api = { 0 };
   KcPlugin *store_plugin = kc_plugin_set_find (daemon->plugins, "store");
   const char *listen = kc_config_group_get_string (daemon->settings, "listen");
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (KcAuthn) authn = NULL;
+
+  /* Configuration errors first: nothing is started when one is found. */
+  if (!load_tls (daemon->settings, &certificate, error)
+      || !load_authn (daemon->settings, &authn, error))
+    return 1;
 
   api.store = kc_plugin_instance_new (
       store_plugin, daemon->component,
@@ -216,7 +294,8 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
   api.store_vt = (const KcStoreVtable *) kc_plugin_instance_get_vtable (
       api.store);
 
-  api.server = soup_server_new ("server-header", "kcore", NULL);
+  api.server = soup_server_new ("server-header", "kcore", "tls-certificate",
+                                certificate, NULL);
   g_object_set_data (G_OBJECT (api.server), "api", &api);
   soup_server_add_handler (api.server, "/healthz", on_livez, &api, NULL);
   soup_server_add_handler (api.server, "/livez", on_livez, &api, NULL);
@@ -227,16 +306,24 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
                                "watch-cache-window-events"));
   api.rest->bookmark_interval_s = kc_config_group_get_int (
       daemon->settings, "watch-bookmark-interval-seconds");
+  if (authn)
+    {
+      g_message ("bearer tokens required (%u known)",
+                 kc_authn_get_size (authn));
+      kc_api_set_authn (api.rest, g_steal_pointer (&authn));
+    }
   ensure_namespaces (&api);
   kc_plugin_report_publish (kc_plugin_instance_get_self (api.store),
                             api.store_vt, daemon->component, daemon->plugins);
-  if (!listen_on (api.server, listen, error))
+  if (!listen_on (api.server, listen, certificate != NULL, error))
     {
+      kc_api_free (api.rest);
       g_object_unref (api.server);
       kc_plugin_instance_free (api.store);
       return 1;
     }
-  g_message ("serving on http://%s with store \"%s\"", listen,
+  g_message ("serving on %s://%s with store \"%s\"",
+             certificate ? "https" : "http", listen,
              kc_plugin_get_descriptor (store_plugin)->name);
 
   api.compactor = kc_store_compactor_new (

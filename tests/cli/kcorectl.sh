@@ -207,6 +207,42 @@ expect_match "unknown type message" "doesn't have a resource type \"frobs\"" "$(
 run getempty get pods
 expect_eq "no pods: message" "No resources found in default namespace." "$(err getempty)"
 
+# ---- get with several types: TYPE,TYPE and TYPE/NAME ----
+run multi get deploy,cm -n shop
+expect_eq "get deploy,cm exits 0" 0 "$rc"
+expect_match "get deploy,cm: deployment table" '^NAME +READY +UP-TO-DATE +AVAILABLE +AGE$' "$(out multi)"
+expect_match "get deploy,cm: TYPE/NAME rows" '^deployment\.apps/web +0/2 ' "$(out multi)"
+expect_match "get deploy,cm: configmap table" '^NAME +(DATA +)?AGE$' "$(out multi)"
+expect_match "get deploy,cm: configmap row" '^configmap/cfg +[0-9]+' "$(out multi)"
+expect_eq "get deploy,cm: one blank line between the tables" 1 "$(grep -c '^$' "$tmp/multi.out")"
+run multiname get deploy,cm,ns -n shop -o name -l app=web
+expect_eq "get deploy,cm,ns -o name" "deployment.apps/web
+configmap/cfg" "$(out multiname)"
+run multinamed get deployment/web cm/cfg -n shop
+expect_match "get TYPE/NAME TYPE/NAME: deployment" '^deployment\.apps/web ' "$(out multinamed)"
+expect_match "get TYPE/NAME TYPE/NAME: configmap" '^configmap/cfg ' "$(out multinamed)"
+run multijson get deploy/web cm/cfg -n shop -o json
+expect_eq "get -o json of several types: one List" "List 2 Deployment ConfigMap" \
+  "$(python3 -c 'import json,sys; l=json.load(sys.stdin); print(l["kind"], len(l["items"]), *[i["kind"] for i in l["items"]])' <"$tmp/multijson.out")"
+run multiyaml get deploy,cm -n shop -o yaml
+expect_match "get -o yaml of several types: a List" '^kind: List$' "$(out multiyaml)"
+expect_eq "get -o yaml of several types: both items" 2 "$(grep -Ec '^  kind: (Deployment|ConfigMap)$' "$tmp/multiyaml.out")"
+run multisame get po,pods -o name
+expect_eq "the same type twice is listed once" 0 "$rc"
+run multiempty get pods,svc
+expect_eq "several types, none found" "No resources found in default namespace." "$(err multiempty)"
+run multiw get deploy,cm -w
+expect_eq "-w with several types exits 1" 1 "$rc"
+expect_match "-w with several types: why" '^error: watch is only supported on individual resources' "$(err multiw)"
+run multimissing get deploy/web cm/nope -n shop -o name
+expect_eq "a missing TYPE/NAME exits 1" 1 "$rc"
+expect_eq "a missing TYPE/NAME: the others print" "deployment.apps/web" "$(out multimissing)"
+expect_eq "a missing TYPE/NAME: NotFound" 'Error from server (NotFound): configmaps "nope" not found' "$(err multimissing)"
+run multimixed get deploy cm/cfg
+expect_match "a type then TYPE/NAME is refused" 'resource/name form' "$(err multimixed)"
+run multibad get deploy,,cm
+expect_match "an empty type in the list" 'an empty resource type' "$(err multibad)"
+
 # get -w: rows as changes happen.
 "$KCTL" get pods -w --timeout=20s >"$tmp/watch.out" 2>&1 &
 watch_pid=$!

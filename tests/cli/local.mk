@@ -1,3 +1,4 @@
-# kcorectl against a real kcore apiserver (memory store) on loopback.
-dist_check_SCRIPTS += tests/cli/kcorectl.sh
-TESTS += tests/cli/kcorectl.sh
+# kcorectl against a real kcore apiserver (memory store) on loopback: plain
+# HTTP, then HTTPS with bearer tokens.
+dist_check_SCRIPTS += tests/cli/kcorectl.sh tests/cli/kcorectl-tls.sh
+TESTS += tests/cli/kcorectl.sh tests/cli/kcorectl-tls.sh

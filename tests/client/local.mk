@@ -8,11 +8,11 @@ check_PROGRAMS += tests/client/test-client-http \
 	tests/client/test-client-accept \
 	tests/client/test-workqueue tests/client/test-informer \
 	tests/client/test-leader-election tests/client/leader-contender \
-	tests/client/test-event-recorder
+	tests/client/test-event-recorder tests/client/test-client-tls
 TESTS += tests/client/test-client-http tests/client/test-client-accept \
 	tests/client/test-workqueue \
 	tests/client/test-informer tests/client/test-leader-election \
-	tests/client/test-event-recorder
+	tests/client/test-event-recorder tests/client/test-client-tls
 
 tests_client_test_client_http_SOURCES = tests/client/test-client-http.c \
 	$(KC_CLIENT_TEST_HELPER)
@@ -46,3 +46,8 @@ tests_client_test_event_recorder_SOURCES = \
 	tests/client/test-event-recorder.c $(KC_CLIENT_TEST_HELPER)
 tests_client_test_event_recorder_CFLAGS = $(KC_CLIENT_TEST_CFLAGS)
 tests_client_test_event_recorder_LDADD = $(KC_CLIENT_TEST_LIBS)
+
+tests_client_test_client_tls_SOURCES = tests/client/test-client-tls.c \
+	$(KC_CLIENT_TEST_HELPER)
+tests_client_test_client_tls_CFLAGS = $(KC_CLIENT_TEST_CFLAGS)
+tests_client_test_client_tls_LDADD = $(KC_CLIENT_TEST_LIBS)

@@ -155,7 +155,8 @@ test_unknown_key (void)
                        "compaction-retention-seconds, "
                        "compaction-retention-revisions, "
                        "watch-bookmark-interval-seconds, "
-                       "watch-cache-window-events)");
+                       "watch-cache-window-events, tls-cert-file, "
+                       "tls-key-file, token-auth-file)");
 }
 
 static void
