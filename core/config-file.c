@@ -43,6 +43,14 @@ static const KcConfigKey core_keys[] = {
     "how long a component may take to stop before it is killed" },
   { "restart-backoff-max-seconds", KC_CONFIG_TYPE_INT, 0, "30", 1, 3600,
     NULL, "longest pause before restarting a component that keeps dying" },
+  { "api-servers", KC_CONFIG_TYPE_LIST, 0, "http://127.0.0.1:8080", 0, 0,
+    NULL,
+    "URLs of the API server(s) the client components (scheduler, ...) "
+    "use, tried in order" },
+  { "api-token-file", KC_CONFIG_TYPE_PATH, 0, NULL, 0, 0, NULL,
+    "file holding the bearer token client components present" },
+  { "api-ca-file", KC_CONFIG_TYPE_PATH, 0, NULL, 0, 0, NULL,
+    "CA certificate (PEM) that signed the API server's certificate" },
   { NULL },
 };
 
@@ -199,7 +207,7 @@ describe_known_groups (void)
 {
   g_autofree char *components = kc_component_list_names ();
   return g_strdup_printf ("kcore, %s, store, runtime, scheduler NAME, "
-                          "controller NAME",
+                          "controller NAME, profile NAME",
                           components);
 }
 
@@ -222,6 +230,17 @@ check_groups (KcConfigFile *config, GError **error)
           KcConfigGroup *checked = kc_config_group_new (
               config->key_file, group, component->keys, NULL, overridden,
               config->path, config->data_dir, error);
+          if (checked == NULL)
+            return FALSE;
+          g_hash_table_insert (config->components, g_strdup (group), checked);
+          continue;
+        }
+      const KcComponentInfo *owner = kc_component_find_subgroup_owner (group);
+      if (owner)
+        {
+          KcConfigGroup *checked = kc_config_group_new (
+              config->key_file, group, owner->subgroup_keys, NULL,
+              overridden, config->path, config->data_dir, error);
           if (checked == NULL)
             return FALSE;
           g_hash_table_insert (config->components, g_strdup (group), checked);
@@ -306,6 +325,23 @@ check_components (KcConfigFile *config, GError **error)
   return TRUE;
 }
 
+/* Each component checks how its groups refer to each other. */
+static gboolean
+check_references (KcConfigFile *config, GError **error)
+{
+  for (guint i = 0; config->component_names[i]; i++)
+    {
+      const KcComponentInfo *component
+          = kc_component_find (config->component_names[i]);
+      if (component->check && !component->check (config, error))
+        {
+          g_prefix_error (error, "%s: ", config->path);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static void
 resolve_core_paths (KcConfigFile *config)
 {
@@ -374,7 +410,8 @@ kc_config_file_load (const char *path, const char *const *overrides,
     return NULL;
   resolve_core_paths (config);
 
-  if (!check_groups (config, error) || !check_components (config, error))
+  if (!check_groups (config, error) || !check_components (config, error)
+      || !check_references (config, error))
     return NULL;
   return g_steal_pointer (&config);
 }

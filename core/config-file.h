@@ -28,7 +28,9 @@ const char *const *kc_config_file_get_components (const KcConfigFile *config);
 const char *const *kc_config_file_get_plugin_path (const KcConfigFile *config);
 const char *kc_config_file_get_data_dir (const KcConfigFile *config);
 const KcConfigGroup *kc_config_file_get_core (const KcConfigFile *config);
-/* The checked group of component @name ([apiserver], ...). */
+/* The checked group of component @name ([apiserver], ...), or of a
+ * component's named group ("profile default-scheduler"); NULL when the
+ * file has no such group (components always have theirs). */
 const KcConfigGroup *kc_config_file_get_component (const KcConfigFile *config,
                                                    const char *name);
 /* The plugin groups ([store], [controller NAME], ...) in file order. */

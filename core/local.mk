@@ -74,3 +74,5 @@ bin_PROGRAMS += kcore
 kcore_SOURCES = core/main.c
 kcore_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS)
 include core/client/local.mk
+include core/scheduler/local.mk
+include core/sim/local.mk

@@ -84,8 +84,10 @@ static const RequiredMethod store_methods[] = {
   { NULL, 0 },
 };
 
-/* The scheduler, controller and runtime interfaces are provisional at
- * version 1: lifecycle only until their components land. */
+/* A scheduling policy (scheduler.h) needs only create/destroy: every hook
+ * is optional, and the scheduler checks that it implements at least one.
+ * The controller and runtime interfaces are provisional at version 1:
+ * lifecycle only until their components land. */
 static const KindInterface kind_interfaces[] = {
   { KC_PLUGIN_KIND_STORE, 1, 1, store_methods },
   { KC_PLUGIN_KIND_SCHEDULER, 1, 1, lifecycle_methods },

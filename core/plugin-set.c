@@ -10,11 +10,18 @@ struct _KcPluginSet
   GPtrArray *plugins; /* of KcPlugin* */
 };
 
+/* A plugin serves one role, so that two groups cannot silently fight
+ * over one thing (two stores, one controller twice).  Scheduling policies
+ * are the exception: a policy is a pure function of its options, and one
+ * policy with two sets of options (say, spread with other weights in
+ * another profile) is a reasonable thing to want. */
 static gboolean
 check_not_loaded (const KcPluginSet *set, const KcPlugin *plugin,
                   GError **error)
 {
   const KcPluginDescriptor *d = kc_plugin_get_descriptor (plugin);
+  if (d->kind == KC_PLUGIN_KIND_SCHEDULER)
+    return TRUE;
   for (guint i = 0; i < set->plugins->len; i++)
     {
       const KcPlugin *other = set->plugins->pdata[i];

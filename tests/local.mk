@@ -9,3 +9,5 @@ include tests/etcd/local.mk
 include tests/api/local.mk
 include tests/client/local.mk
 include tests/cli/local.mk
+include tests/sim/local.mk
+include tests/scheduler/local.mk

@@ -441,6 +441,9 @@ kc_api_watch (KcApiRequest *req)
   SoupMessageHeaders *headers
       = soup_server_message_get_response_headers (req->msg);
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  /* Drop each event once written: kept, every write walks them all. */
+  soup_message_body_set_accumulate (
+      soup_server_message_get_response_body (req->msg), FALSE);
   soup_message_headers_set_content_type (headers, "application/json", NULL);
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   w->finished_handler = g_signal_connect (req->msg, "finished",

@@ -5,6 +5,11 @@
 #include "kcore/event-recorder.h"
 
 #define MAX_PENDING 1000
+/* Events remembered for aggregation, oldest forgotten first (Kubernetes'
+ * event correlator keeps an LRU of 4096). */
+#define MAX_ENTRIES 4096
+/* Drops are counted and reported at most this often. */
+#define DROP_REPORT_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -25,7 +30,10 @@ struct _KcEventRecorder
   KcResource *events;
   char *component;
   GHashTable *entries; /* key -> Entry */
+  GQueue entry_order;  /* the keys of @entries, oldest first */
   GQueue pending;      /* Record */
+  guint dropped;       /* since the last report */
+  gint64 last_drop_report;
   Record *current;
   GCancellable *cancellable;
 };
@@ -84,7 +92,29 @@ remember (KcEventRecorder *r, Record *rec, JsonNode *event)
   e->ns = g_strdup (rec->ns);
   e->count = json_object_get_int_member_with_default (
     json_node_get_object (event), "count", 1);
-  g_hash_table_replace (r->entries, g_strdup (rec->key), e);
+  if (g_hash_table_contains (r->entries, rec->key))
+    {
+      /* insert keeps the table's key, which entry_order points to. */
+      g_hash_table_insert (r->entries, g_strdup (rec->key), e);
+      return;
+    }
+  char *key = g_strdup (rec->key);
+  g_hash_table_insert (r->entries, key, e);
+  g_queue_push_tail (&r->entry_order, key);
+  while (g_hash_table_size (r->entries) > MAX_ENTRIES)
+    g_hash_table_remove (r->entries, g_queue_pop_head (&r->entry_order));
+}
+
+/* Forgets the aggregation entry of @key; TRUE when there was one. */
+static gboolean
+forget (KcEventRecorder *r, const char *key)
+{
+  gpointer stored;
+  if (!g_hash_table_lookup_extended (r->entries, key, &stored, NULL))
+    return FALSE;
+  g_queue_remove (&r->entry_order, stored);
+  g_hash_table_remove (r->entries, key);
+  return TRUE;
 }
 
 static void
@@ -99,7 +129,7 @@ on_written (GObject *source, GAsyncResult *result, gpointer user_data)
   Record *rec = r->current;
   if (!event && g_error_matches (error, KC_CLIENT_ERROR,
                                  KC_CLIENT_ERROR_NOT_FOUND)
-      && g_hash_table_remove (r->entries, rec->key))
+      && forget (r, rec->key))
     {
       send_create (r, rec); /* the aggregated Event is gone: start anew */
       return;
@@ -193,6 +223,7 @@ kc_event_recorder_new (KcClient *client, const char *component)
   r->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) entry_free);
   g_queue_init (&r->pending);
+  g_queue_init (&r->entry_order);
   r->cancellable = g_cancellable_new ();
   return r;
 }
@@ -216,6 +247,7 @@ kc_event_recorder_free (KcEventRecorder *r)
       record_free (rec);
     }
   g_error_free (error);
+  g_queue_clear (&r->entry_order);
   g_hash_table_unref (r->entries);
   kc_resource_unref (r->events);
   g_object_unref (r->client);
@@ -263,9 +295,18 @@ enqueue (KcEventRecorder *r, JsonNode *involved, const char *type,
   if (r->pending.length >= MAX_PENDING)
     {
       /* The API server is not keeping up: events are best effort, the
-       * recorder must not grow without bound. */
-      g_warning ("event recorder %s: %u events waiting; dropping %s on %s",
-                 r->component, r->pending.length, rec->reason, rec->key);
+       * recorder must not grow without bound, and neither may the log. */
+      gint64 now = g_get_monotonic_time ();
+      r->dropped++;
+      if (now - r->last_drop_report >= DROP_REPORT_INTERVAL_US)
+        {
+          g_warning ("event recorder %s: %u events waiting; dropped %u "
+                     "event(s) since the last report (latest: %s on %s)",
+                     r->component, r->pending.length, r->dropped,
+                     rec->reason, rec->key);
+          r->dropped = 0;
+          r->last_drop_report = now;
+        }
       if (rec->task)
         g_task_return_new_error (rec->task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
                                  "too many events waiting to be written");

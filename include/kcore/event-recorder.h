@@ -3,9 +3,13 @@
  * already created increments that Event's count and lastTimestamp (PATCH)
  * instead of creating another.  See docs/client-library.md.
  *
+ * It remembers the last 4,096 distinct events for that (as Kubernetes'
+ * event correlator does), so its memory stays bounded.
+ *
  * Threading: lives in its client's main context; call it from that
  * thread.  Events are sent one at a time, in order; at most 1,000 wait
- * (more are dropped with a warning: events are best effort). */
+ * (more are dropped, with one warning per 10 s counting them: events are
+ * best effort). */
 #pragma once
 
 #include <kcore/client.h>

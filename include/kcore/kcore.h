@@ -6,6 +6,7 @@
 #include <kcore/host.h>
 #include <kcore/plugin.h>
 #include <kcore/store.h>
+#include <kcore/scheduler.h>
 #include <kcore/client.h>
 #include <kcore/informer.h>
 #include <kcore/workqueue.h>

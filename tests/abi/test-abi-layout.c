@@ -146,6 +146,32 @@ VALUE (KC_STORE_ERROR_CORRUPT, 8);
 VALUE (KC_PLUGIN_ABI_MAJOR, 1);
 VALUE (KC_STORE_INTERFACE_VERSION, 1);
 
+/* KcSchedulerVtable (include/kcore/scheduler.h) */
+OFFSET (KcSchedulerVtable, size, 0);
+OFFSET (KcSchedulerVtable, reserved, 4);
+OFFSET (KcSchedulerVtable, create, 8);
+OFFSET (KcSchedulerVtable, destroy, 16);
+OFFSET (KcSchedulerVtable, pre_filter, 24);
+OFFSET (KcSchedulerVtable, filter, 32);
+OFFSET (KcSchedulerVtable, pre_score, 40);
+OFFSET (KcSchedulerVtable, score, 48);
+OFFSET (KcSchedulerVtable, normalize_scores, 56);
+OFFSET (KcSchedulerVtable, reserve, 64);
+OFFSET (KcSchedulerVtable, unreserve, 72);
+OFFSET (KcSchedulerVtable, queue_sort_compare, 80);
+SIZE (KcSchedulerVtable, 88);
+VALUE (KC_SCHEDULER_INTERFACE_VERSION, 1);
+VALUE (KC_SCHED_MAX_SCORE, 100);
+VALUE (KC_SCHED_SUCCESS, 0);
+VALUE (KC_SCHED_UNSCHEDULABLE, 1);
+VALUE (KC_SCHED_UNSCHEDULABLE_AND_UNRESOLVABLE, 2);
+VALUE (KC_SCHED_ERROR, 3);
+VALUE (KC_SCHED_SKIP, 4);
+VALUE (KC_SCHED_RESOURCE_CPU, 0);
+VALUE (KC_SCHED_RESOURCE_MEMORY, 1);
+VALUE (KC_SCHED_RESOURCE_EPHEMERAL_STORAGE, 2);
+VALUE (KC_SCHED_RESOURCE_PODS, 3);
+
 /* The assertions above did the work at compile time; the program reports
  * it through TAP so the suite counts it. */
 static void

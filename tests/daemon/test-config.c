@@ -142,7 +142,8 @@ test_unknown_group (void)
   assert_config_error (GOOD_HEAD "[stroe]\nplugin=memory\n", NULL,
                        KC_CONFIG_ERROR_UNKNOWN_GROUP,
                        "%s: unknown group [stroe] (known: kcore, apiserver, "
-                       "store, runtime, scheduler NAME, controller NAME)");
+                       "scheduler, store, runtime, scheduler NAME, "
+                       "controller NAME, profile NAME)");
 }
 
 static void
@@ -176,11 +177,56 @@ test_bad_values (void)
                        NULL, KC_CONFIG_ERROR_INVALID_VALUE,
                        "%s: [kcore] log-level=loud: expected one of: error, "
                        "warning, message, info, debug");
-  assert_config_error ("[kcore]\ncomponents=apiserver;scheduler\n"
+  assert_config_error ("[kcore]\ncomponents=apiserver;agent\n"
                        "[store]\nplugin=memory\n",
                        NULL, KC_CONFIG_ERROR_INVALID_VALUE,
                        "%s: [kcore] components: unknown component "
-                       "'scheduler' (this kcore has: apiserver)");
+                       "'agent' (this kcore has: apiserver, scheduler)");
+}
+
+/* The scheduler's profiles refer to [scheduler NAME] groups; kcore
+ * checks those references before starting anything. */
+static void
+test_scheduler_profiles (void)
+{
+  assert_config_error ("[kcore]\ncomponents=scheduler\n", NULL,
+                       KC_CONFIG_ERROR_MISSING_GROUP,
+                       "%s: scheduler profile 'default-scheduler' has no "
+                       "policy plugins: add [scheduler NAME] plugin=... "
+                       "groups (and [profile default-scheduler] plugins=)");
+  assert_config_error ("[kcore]\ncomponents=scheduler\n"
+                       "[profile default-scheduler]\nplugins=fit;fits\n"
+                       "[scheduler fit]\nplugin=node-resources-fit\n",
+                       NULL, KC_CONFIG_ERROR_INVALID_VALUE,
+                       "%s: [profile default-scheduler] plugins: 'fits' has "
+                       "no [scheduler fits] group (policy groups in this "
+                       "file: fit)");
+  assert_config_error ("[kcore]\ncomponents=scheduler\n"
+                       "[profile default-scheduler]\nplugins=fit;fit\n"
+                       "[scheduler fit]\nplugin=node-resources-fit\n",
+                       NULL, KC_CONFIG_ERROR_INVALID_VALUE,
+                       "%s: [profile default-scheduler] plugins: 'fit' is "
+                       "listed twice");
+  assert_config_error ("[kcore]\ncomponents=scheduler\n"
+                       "[profile default-scheduler]\nplugins=fit\n"
+                       "weights=spread=2\n"
+                       "[scheduler fit]\nplugin=node-resources-fit\n",
+                       NULL, KC_CONFIG_ERROR_INVALID_VALUE,
+                       "%s: [profile default-scheduler] weights: 'spread' is "
+                       "not in this profile's plugins");
+  assert_config_error ("[kcore]\ncomponents=scheduler\n"
+                       "[profile batch]\nplugins=fit\n"
+                       "[scheduler fit]\nplugin=node-resources-fit\n",
+                       NULL, KC_CONFIG_ERROR_INVALID_VALUE,
+                       "%s: [profile batch] is not listed in [scheduler] "
+                       "profiles=");
+  assert_config_error ("[kcore]\ncomponents=scheduler\n"
+                       "[profile default-scheduler]\nweights=fit=1\n"
+                       "[scheduler fit]\nplugin=node-resources-fit\n",
+                       NULL, KC_CONFIG_ERROR_MISSING_KEY,
+                       "%s: [profile default-scheduler] missing required "
+                       "key 'plugins' (the policies of this profile: names "
+                       "of [scheduler NAME] groups)");
 }
 
 static void
@@ -295,6 +341,8 @@ main (int argc, char **argv)
                    test_bad_value_from_set);
   g_test_add_func ("/config/error/bad-override", test_bad_override);
   g_test_add_func ("/config/error/missing", test_missing_keys);
+  g_test_add_func ("/config/error/scheduler-profiles",
+                   test_scheduler_profiles);
   g_test_add_func ("/plugin-set/load", test_plugin_set);
   g_test_add_func ("/plugin-set/duplicate", test_plugin_set_duplicate);
   g_test_add_func ("/plugin-set/bad-option", test_plugin_set_bad_option);
