@@ -44,6 +44,9 @@ struct _KcInformer
   guint resync_ms;
 
   GHashTable *cache; /* key -> JsonNode */
+  KcInformerTransformFunc transform;
+  gpointer transform_data;
+  GDestroyNotify transform_destroy;
   GHashTable *indexes; /* name -> Index */
   GPtrArray *handlers;
   guint next_handler_id;
@@ -284,6 +287,8 @@ on_list (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint i = 0; items && i < json_array_get_length (items); i++)
     {
       JsonNode *item = json_array_get_element (items, i);
+      if (inf->transform && JSON_NODE_HOLDS_OBJECT (item))
+        inf->transform (item, inf->transform_data);
       g_hash_table_replace (ctx->items, kc_object_get_key (item),
                             json_node_ref (item));
     }
@@ -360,6 +365,9 @@ on_event (KcWatch *watch, const char *type, JsonNode *object,
     }
   set_last_rv (inf, kc_object_get_resource_version (object));
   inf->failures = 0;
+  if (inf->transform && !g_str_equal (type, "BOOKMARK")
+      && JSON_NODE_HOLDS_OBJECT (object))
+    inf->transform (object, inf->transform_data);
   if (g_str_equal (type, "ADDED") || g_str_equal (type, "MODIFIED"))
     apply_upsert (inf, object);
   else if (g_str_equal (type, "DELETED"))
@@ -460,6 +468,8 @@ kc_informer_unref (KcInformer *inf)
   if (!inf || --inf->refcount > 0)
     return;
   kc_informer_stop (inf);
+  if (inf->transform_destroy)
+    inf->transform_destroy (inf->transform_data);
   g_hash_table_unref (inf->cache);
   g_hash_table_unref (inf->indexes);
   g_ptr_array_unref (inf->handlers);
@@ -510,6 +520,17 @@ kc_informer_remove_handlers (KcInformer *inf, guint id)
         }
     }
   compact_handlers (inf);
+}
+
+void
+kc_informer_set_transform (KcInformer *inf, KcInformerTransformFunc func,
+                           gpointer user_data, GDestroyNotify destroy)
+{
+  if (inf->transform_destroy)
+    inf->transform_destroy (inf->transform_data);
+  inf->transform = func;
+  inf->transform_data = user_data;
+  inf->transform_destroy = destroy;
 }
 
 void

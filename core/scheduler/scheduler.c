@@ -61,6 +61,8 @@ const KcConfigKey kc_scheduler_config_keys[] = {
     "requests allowed in a burst above client-qps" },
   { "record-scheduled-events", KC_CONFIG_TYPE_BOOL, 0, "true", 0, 0, NULL,
     "record a Scheduled Event for every pod bound" },
+  { "max-bindings-in-flight", KC_CONFIG_TYPE_INT, 0, "32", 1, 10000, NULL,
+    "bindings sent and not yet answered; more wait (assumed) in order" },
   { NULL },
 };
 
@@ -79,6 +81,8 @@ typedef struct
   int status;
   gboolean stopping;
   KcClient *client;
+  KcClient *lease_client; /* its own connection: a renewal never waits
+                             behind bindings */
   KcInformer *pods;
   KcInformer *nodes;
   KcLeaderElector *elector;
@@ -95,6 +99,9 @@ typedef struct
   guint loop_source;
   guint sync_timer;
   guint stats_timer;
+  guint bindings_in_flight;
+  guint max_bindings_in_flight;
+  GQueue waiting_bindings; /* Binding, assumed, not sent yet */
   guint64 n_bound;
   guint64 n_attempts;
   guint64 n_failed;
@@ -141,7 +148,7 @@ cache_bound_pod (Scheduler *s, KcSchedPod *pod)
       return;
     }
   kc_sched_snapshot_add_pod (s->snapshot, pod);
-  g_hash_table_insert (s->cached, pod->key, kc_sched_pod_ref (pod));
+  g_hash_table_replace (s->cached, pod->key, kc_sched_pod_ref (pod));
 }
 
 static gboolean
@@ -319,6 +326,8 @@ forget_assumed (Scheduler *s, KcSchedPod *pod)
   kc_sched_queue_move_all (s->queue, "assumed pod forgotten");
 }
 
+static void send_waiting_bindings (Scheduler *s);
+
 static void
 on_bound (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -327,6 +336,8 @@ on_bound (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *node_name = g_strdup (b->pod->node_name);
 
+  s->bindings_in_flight--;
+  send_waiting_bindings (s);
   if (kc_sched_binder_bind_finish (s->binder, result, &error))
     {
       s->n_bound++;
@@ -376,16 +387,32 @@ assume_and_bind (Scheduler *s, KcSchedPod *popped,
   kc_sched_pod_set_node_name (pod, node->name);
   cache_forget (s, pod->key);
   kc_sched_snapshot_add_pod (s->snapshot, pod);
-  g_hash_table_insert (s->cached, pod->key, kc_sched_pod_ref (pod));
-  g_hash_table_insert (s->assumed, pod->key, pod);
+  g_hash_table_replace (s->cached, pod->key, kc_sched_pod_ref (pod));
+  g_hash_table_replace (s->assumed, pod->key, pod);
 
   Binding *b = g_new0 (Binding, 1);
   b->s = s;
   b->pod = kc_sched_pod_ref (pod);
   b->profile = profile;
   b->cycle = cycle;
-  kc_sched_binder_bind_async (s->binder, pod->object, node->name, on_bound, b);
+  g_queue_push_tail (&s->waiting_bindings, b);
+  send_waiting_bindings (s);
   kc_sched_pod_unref (pod);
+}
+
+/* A bounded number of bindings on the wire: beyond it the API server
+ * only queues them, and every request holds a connection on both sides. */
+static void
+send_waiting_bindings (Scheduler *s)
+{
+  while (s->bindings_in_flight < s->max_bindings_in_flight
+         && !g_queue_is_empty (&s->waiting_bindings))
+    {
+      Binding *b = g_queue_pop_head (&s->waiting_bindings);
+      s->bindings_in_flight++;
+      kc_sched_binder_bind_async (s->binder, b->pod->object, b->pod->node_name,
+                                  on_bound, b);
+    }
 }
 
 static void
@@ -556,8 +583,10 @@ on_released (GObject *source, GAsyncResult *result, gpointer data)
   s->released = TRUE;
 }
 
+/* @rate_limited: the client of the scheduling work obeys client-qps; the
+ * Lease's own client does not (a renewal must never wait). */
 static KcClient *
-make_client (KcDaemon *daemon, GError **error)
+make_client (KcDaemon *daemon, gboolean rate_limited, GError **error)
 {
   const KcConfigGroup *core = kc_config_file_get_core (daemon->config);
   g_auto (GStrv) urls = kc_config_group_get_list (core, "api-servers");
@@ -620,6 +649,37 @@ publish_plugins (Scheduler *s)
                          NULL);
 }
 
+/* What the scheduler never reads: a pod's status beyond its phase (the
+ * container statuses and conditions kubelets write are most of a running
+ * pod), managed fields and kubectl's last-applied copy of the object. */
+static void
+trim_object (JsonNode *obj, gpointer data)
+{
+  JsonObject *root = json_node_get_object (obj);
+  JsonObject *meta = kc_sched_member_object (root, "metadata");
+  JsonObject *annotations = kc_sched_member_object (meta, "annotations");
+  JsonObject *status = kc_sched_member_object (root, "status");
+  gboolean is_pod = GPOINTER_TO_INT (data);
+
+  if (meta)
+    json_object_remove_member (meta, "managedFields");
+  if (annotations)
+    json_object_remove_member (
+        annotations, "kubectl.kubernetes.io/last-applied-configuration");
+  if (status && is_pod)
+    {
+      const char *phase = kc_sched_member_string (status, "phase");
+      g_autofree char *kept = g_strdup (phase);
+      g_autoptr (GList) members = json_object_get_members (status);
+      for (GList *m = members; m; m = m->next)
+        json_object_remove_member (status, m->data);
+      if (kept)
+        json_object_set_string_member (status, "phase", kept);
+    }
+  else if (status)
+    json_object_remove_member (status, "images");
+}
+
 static void
 start_informers (Scheduler *s)
 {
@@ -627,6 +687,10 @@ start_informers (Scheduler *s)
   g_autoptr (KcResource) nodes = kc_resource_new ("", "v1", "nodes");
   s->pods = kc_informer_new (s->client, pods, NULL, NULL, NULL, 0);
   s->nodes = kc_informer_new (s->client, nodes, NULL, NULL, NULL, 0);
+  kc_informer_set_transform (s->pods, trim_object, GINT_TO_POINTER (TRUE),
+                             NULL);
+  kc_informer_set_transform (s->nodes, trim_object, GINT_TO_POINTER (FALSE),
+                             NULL);
   kc_informer_add_handlers (s->pods, on_pod_added, on_pod_updated,
                             on_pod_deleted, s, NULL);
   kc_informer_add_handlers (s->nodes, on_node_added, on_node_updated,
@@ -648,7 +712,8 @@ start_leader_election (Scheduler *s, GError **error)
   g_autofree char *identity
       = g_strdup_printf ("%s_%d", g_get_host_name (), (int)getpid ());
   s->elector = kc_leader_elector_new (
-      s->client, kc_config_group_get_string (cfg, "leader-lease-namespace"),
+      s->lease_client,
+      kc_config_group_get_string (cfg, "leader-lease-namespace"),
       kc_config_group_get_string (cfg, "leader-lease-name"), identity);
   if (!kc_leader_elector_set_durations (
           s->elector,
@@ -707,7 +772,10 @@ scheduler_clear (Scheduler *s)
   g_clear_pointer (&s->algorithm, kc_sched_algorithm_free);
   g_clear_pointer (&s->binder, kc_sched_binder_free);
   g_clear_pointer (&s->profiles, kc_sched_profiles_free);
+  while (!g_queue_is_empty (&s->waiting_bindings))
+    binding_free (g_queue_pop_head (&s->waiting_bindings));
   g_clear_object (&s->client);
+  g_clear_object (&s->lease_client);
   g_clear_pointer (&s->loop, g_main_loop_unref);
 }
 
@@ -717,8 +785,13 @@ kc_scheduler_run (KcDaemon *daemon, GError **error)
   Scheduler s = { .daemon = daemon };
   const KcConfigGroup *cfg = daemon->settings;
 
+  g_queue_init (&s.waiting_bindings);
+  s.max_bindings_in_flight
+      = (guint)kc_config_group_get_int (cfg, "max-bindings-in-flight");
   s.profiles = kc_sched_profiles_new (daemon, error);
-  if (s.profiles == NULL || (s.client = make_client (daemon, error)) == NULL)
+  if (s.profiles == NULL
+      || (s.client = make_client (daemon, TRUE, error)) == NULL
+      || (s.lease_client = make_client (daemon, FALSE, error)) == NULL)
     {
       scheduler_clear (&s);
       return 1;

@@ -45,6 +45,19 @@ guint kc_informer_add_handlers (KcInformer *informer, KcInformerAddFunc add,
                                 GDestroyNotify destroy);
 void kc_informer_remove_handlers (KcInformer *informer, guint id);
 
+/* Trims objects before the informer keeps them: @func may remove or change
+ * members of the object in place (it is the informer's own copy, parsed
+ * from the server's answer) before it enters the cache and reaches the
+ * handlers — e.g. drop status fields or metadata.managedFields a
+ * controller never reads, to save memory, as client-go's SetTransform
+ * does.  It must leave metadata.name, namespace and resourceVersion.
+ * Call before kc_informer_start(); runs in the informer's main context.
+ * @destroy (nullable) frees @user_data with the informer. */
+typedef void (*KcInformerTransformFunc) (JsonNode *obj, gpointer user_data);
+void kc_informer_set_transform (KcInformer *informer,
+                                KcInformerTransformFunc func,
+                                gpointer user_data, GDestroyNotify destroy);
+
 /* Adds the index @name (before kc_informer_start()). */
 void kc_informer_add_index (KcInformer *informer, const char *name,
                             KcIndexFunc func, gpointer user_data,

@@ -489,11 +489,74 @@ test_resync_and_owner_index (void)
   kct_server_free (server);
 }
 
+static void
+drop_data (JsonNode *obj, gpointer data)
+{
+  (*(guint *) data)++;
+  json_object_remove_member (json_node_get_object (obj), "data");
+}
+
+static void
+on_transformed_add (KcInformer *inf, JsonNode *obj, gpointer data)
+{
+  (void) inf;
+  (void) data;
+  g_assert_false (json_object_has_member (json_node_get_object (obj),
+                                          "data"));
+}
+
+/* A transform trims objects before the cache and the handlers see them,
+ * both from the list and from the watch. */
+static void
+test_transform (void)
+{
+  KctServer *server = kct_server_start ("memory", NULL);
+  g_autoptr (KcClient) client = kct_client_new (server->url);
+  g_autoptr (KcResource) cms = kc_resource_new ("", "v1", "configmaps");
+  const char *listed = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                       "\"metadata\":{\"name\":\"listed\"},"
+                       "\"data\":{\"big\":\"xxxxxxxx\"}}";
+  const char *watched = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                        "\"metadata\":{\"name\":\"watched\"},"
+                        "\"data\":{\"big\":\"yyyyyyyy\"}}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) a = kct_request (
+      client, "POST", "/api/v1/namespaces/default/configmaps", listed, &error);
+  g_assert_no_error (error);
+  guint calls = 0;
+  g_autoptr (KcInformer) inf = kc_informer_new (client, cms, "default", NULL,
+                                                NULL, 0);
+  kc_informer_set_transform (inf, drop_data, &calls, NULL);
+  kc_informer_add_handlers (inf, on_transformed_add, NULL, NULL, NULL, NULL);
+  kc_informer_start (inf);
+  wait_synced (inf);
+  g_autoptr (JsonNode) b = kct_request (
+      client, "POST", "/api/v1/namespaces/default/configmaps", watched,
+      &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 100 && kc_informer_size (inf) < 2; i++)
+    {
+      gboolean never = FALSE;
+      kct_wait (&never, 20);
+    }
+  g_assert_cmpuint (kc_informer_size (inf), ==, 2);
+  g_assert_cmpuint (calls, ==, 2);
+  JsonNode *cached = kc_informer_get (inf, "default", "watched");
+  g_assert_nonnull (cached);
+  g_assert_false (json_object_has_member (json_node_get_object (cached),
+                                          "data"));
+  g_assert_cmpstr (kc_object_get_resource_version (cached), !=, NULL);
+  kc_informer_stop (inf);
+  g_clear_pointer (&inf, kc_informer_unref);
+  kct_server_free (server);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/client/informer/churn", test_churn);
+  g_test_add_func ("/client/informer/transform", test_transform);
   g_test_add_func ("/client/informer/server-restart", test_server_restart);
   g_test_add_func ("/client/informer/expired-relist", test_expired_relist);
   g_test_add_func ("/client/informer/resync-owner-index",
