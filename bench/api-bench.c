@@ -11,6 +11,8 @@
  */
 #include "build-config.h"
 
+#include "bench-report.h"
+
 #include <curl/curl.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -30,7 +32,6 @@ static gint opt_clients = 32;
 static gint opt_watchers = 1000;
 static gint opt_pid = 0;
 
-static gint exit_status = 0;
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -38,33 +39,6 @@ static double
 now_ms (void)
 {
   return g_get_monotonic_time () / 1000.0;
-}
-
-static void
-figure (const char *metric, double value, const char *unit)
-{
-  if (value == (gint64) value && value < 1e15)
-    printf ("%s %" G_GINT64_FORMAT " %s\n", metric, (gint64) value, unit);
-  else
-    printf ("%s %.3f %s\n", metric, value, unit);
-  fflush (stdout);
-}
-
-static void
-fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-/* A problem the reader must see, but the other figures still get measured. */
-static void
-fail (const char *format, ...)
-{
-  va_list args;
-  va_start (args, format);
-  g_autofree char *text = g_strdup_vprintf (format, args);
-  va_end (args);
-  fprintf (stderr, "api-bench: %s\n", text);
-  printf ("# ERROR %s\n", text);
-  fflush (stdout);
-  exit_status = 1;
 }
 
 static int
@@ -104,7 +78,7 @@ server_rss_kb (void)
   g_autofree char *text = NULL;
   if (!g_file_get_contents (path, &text, NULL, NULL))
     {
-      fail ("cannot read %s: is the API server (--pid %d) still running?",
+      bench_fail ("cannot read %s: is the API server (--pid %d) still running?",
             path, opt_pid);
       return 0;
     }
@@ -238,7 +212,7 @@ wait_ready (CURL *h)
         return TRUE;
       g_usleep (100 * 1000);
     }
-  fail ("%s/readyz did not answer 200 within 10 s (last: %s)", opt_server,
+  bench_fail ("%s/readyz did not answer 200 within 10 s (last: %s)", opt_server,
         body->str);
   return FALSE;
 }
@@ -305,7 +279,7 @@ connect_clients (CURLM *multi, Slot *slots, guint clients)
             curl_easy_getinfo (m->easy_handle, CURLINFO_RESPONSE_CODE,
                                &status);
             if (m->data.result != CURLE_OK || status != 200)
-              fail ("connecting a client: HTTP %ld %s", status,
+              bench_fail ("connecting a client: HTTP %ld %s", status,
                     curl_easy_strerror (m->data.result));
             curl_multi_remove_handle (multi, m->easy_handle);
             done++;
@@ -313,7 +287,7 @@ connect_clients (CURLM *multi, Slot *slots, guint clients)
       if (done < clients)
         curl_multi_poll (multi, NULL, 0, 1000, NULL);
     }
-  figure ("connect_clients_ms", now_ms () - t0, "ms");
+  bench_figure ("connect_clients_ms", now_ms () - t0, "ms");
   for (guint i = 0; i < clients; i++)
     {
       curl_easy_setopt (slots[i].easy, CURLOPT_URL, pods);
@@ -390,13 +364,13 @@ bench_creates (void)
   printf ("# creates: %u pods, %u clients, %ld new connections during the "
           "creates\n",
           n, clients, connects);
-  figure ("pod_creates_per_s", n / (elapsed / 1000.0), "ops/s");
-  figure ("pod_create_p50_ms", percentile (lat, 50), "ms");
-  figure ("pod_create_p99_ms", percentile (lat, 99), "ms");
-  figure ("pod_create_max_ms", percentile (lat, 100), "ms");
-  figure ("pod_create_errors", failures, "requests");
+  bench_figure ("pod_creates_per_s", n / (elapsed / 1000.0), "ops/s");
+  bench_figure ("pod_create_p50_ms", percentile (lat, 50), "ms");
+  bench_figure ("pod_create_p99_ms", percentile (lat, 99), "ms");
+  bench_figure ("pod_create_max_ms", percentile (lat, 100), "ms");
+  bench_figure ("pod_create_errors", failures, "requests");
   if (failures)
-    fail ("%u of %u creates failed; first: %s", failures, n, first_error);
+    bench_fail ("%u of %u creates failed; first: %s", failures, n, first_error);
 
   for (guint i = 0; i < clients; i++)
     {
@@ -433,11 +407,11 @@ bench_list (CURL *h, const char *metric, const char *accept,
     }
   char *rv = NULL;
   if (status != 200)
-    fail ("%s: HTTP %ld %.200s", metric, status, body->str);
+    bench_fail ("%s: HTTP %ld %.200s", metric, status, body->str);
   else
     {
       sort_doubles (times);
-      figure (metric, g_array_index (times, double, times->len / 2), "ms");
+      bench_figure (metric, g_array_index (times, double, times->len / 2), "ms");
       g_autoptr (JsonNode) root = parse_json (body);
       JsonObject *obj = root ? json_node_get_object (root) : NULL;
       JsonNode *items = obj ? json_object_get_member (obj, member) : NULL;
@@ -448,7 +422,7 @@ bench_list (CURL *h, const char *metric, const char *accept,
               count, member, body->len, g_array_index (times, double, 0),
               g_array_index (times, double, times->len - 1));
       if (count < (guint) opt_pods)
-        fail ("%s: the list has %u %s, expected at least %d", metric, count,
+        bench_fail ("%s: the list has %u %s, expected at least %d", metric, count,
               member, opt_pods);
       JsonObject *meta = obj && json_object_has_member (obj, "metadata")
                              ? json_object_get_object_member (obj, "metadata")
@@ -537,7 +511,7 @@ drive (CURLM *multi, Watcher *ws, int timeout_ms)
           w->finished = TRUE;
           long status = 0;
           curl_easy_getinfo (m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-          fail ("watcher %td ended early: HTTP %ld, %s: %.200s", w - ws,
+          bench_fail ("watcher %td ended early: HTTP %ld, %s: %.200s", w - ws,
                 status, curl_easy_strerror (m->data.result), w->line->str);
         }
     }
@@ -576,9 +550,9 @@ open_watchers (CURLM *multi, Watcher *ws, guint n, const char *path,
       for (guint i = 0; i < added; i++)
         ended_early |= ws[i].finished;
     }
-  figure ("watch_establish_ms", now_ms () - t0, "ms");
+  bench_figure ("watch_establish_ms", now_ms () - t0, "ms");
   if (*n_established < n)
-    fail ("only %u of %u watches were established within 60 s",
+    bench_fail ("only %u of %u watches were established within 60 s",
           *n_established, n);
   return added;
 }
@@ -609,7 +583,7 @@ measure_fanout (CURL *h, CURLM *multi, Watcher *ws, guint n,
   long status = 0;
   curl_easy_getinfo (create, CURLINFO_RESPONSE_CODE, &status);
   if (status != 201)
-    fail ("fan-out create: HTTP %ld %.200s", status, body->str);
+    bench_fail ("fan-out create: HTTP %ld %.200s", status, body->str);
   GArray *lat = g_array_new (FALSE, FALSE, sizeof (double));
   for (guint i = 0; i < n; i++)
     if (ws[i].received)
@@ -621,11 +595,11 @@ measure_fanout (CURL *h, CURLM *multi, Watcher *ws, guint n,
   printf ("# fan-out: %u watchers, %u received the event, the create was "
           "answered in %.1f ms\n",
           n, *n_received, create_done_at ? create_done_at - sent : -1.0);
-  figure ("watch_fanout_p50_ms", percentile (lat, 50), "ms");
-  figure ("watch_fanout_p99_ms", percentile (lat, 99), "ms");
-  figure ("watch_fanout_max_ms", percentile (lat, 100), "ms");
+  bench_figure ("watch_fanout_p50_ms", percentile (lat, 50), "ms");
+  bench_figure ("watch_fanout_p99_ms", percentile (lat, 99), "ms");
+  bench_figure ("watch_fanout_max_ms", percentile (lat, 100), "ms");
   if (*n_received < n)
-    fail ("only %u of %u watchers received the event within 30 s",
+    bench_fail ("only %u of %u watchers received the event within 30 s",
           *n_received, n);
   g_array_free (lat, TRUE);
   curl_multi_remove_handle (multi, create);
@@ -687,15 +661,15 @@ measure_pod_size (CURL *h, gint64 rss_idle, gint64 rss_loaded)
                          NULL, NULL, body);
   if (status != 200)
     {
-      fail ("GET bench-pod-000000: HTTP %ld %.200s", status, body->str);
+      bench_fail ("GET bench-pod-000000: HTTP %ld %.200s", status, body->str);
       return;
     }
-  figure ("pod_json_bytes", body->len, "bytes");
+  bench_figure ("pod_json_bytes", body->len, "bytes");
   if (rss_idle == 0 || rss_loaded == 0)
     return;
   double per_pod = (rss_loaded - rss_idle) * 1024.0 / opt_pods;
-  figure ("rss_bytes_per_pod", (gint64) per_pod, "bytes");
-  figure ("rss_per_pod_to_json_ratio", per_pod / body->len, "x");
+  bench_figure ("rss_bytes_per_pod", (gint64) per_pod, "bytes");
+  bench_figure ("rss_per_pod_to_json_ratio", per_pod / body->len, "x");
 }
 
 static gboolean
@@ -707,7 +681,7 @@ create_namespace (CURL *h)
   long status = request (h, "POST", "/api/v1/namespaces", NULL, ns, body);
   if (status == 201 || status == 409)
     return TRUE;
-  fail ("creating namespace " NAMESPACE ": HTTP %ld %.200s", status,
+  bench_fail ("creating namespace " NAMESPACE ": HTTP %ld %.200s", status,
         body->str);
   return FALSE;
 }
@@ -721,7 +695,7 @@ run_benchmarks (CURL *h, gint64 rss_idle)
   g_usleep (G_USEC_PER_SEC);
   gint64 rss_loaded = server_rss_kb ();
   if (rss_loaded)
-    figure ("apiserver_rss_kb_after_10k_pods", rss_loaded, "kB");
+    bench_figure ("apiserver_rss_kb_after_10k_pods", rss_loaded, "kB");
   measure_pod_size (h, rss_idle, rss_loaded);
 
   g_autofree char *rv = bench_list (h, "list_10k_pods_json_ms", NULL,
@@ -729,13 +703,13 @@ run_benchmarks (CURL *h, gint64 rss_idle)
   g_autofree char *rv_table = bench_list (h, "list_10k_pods_table_ms",
                                           TABLE_ACCEPT, "rows");
   if (opt_pid > 0)
-    figure ("apiserver_rss_kb_after_lists", server_rss_kb (), "kB");
+    bench_figure ("apiserver_rss_kb_after_lists", server_rss_kb (), "kB");
 
   if (opt_watchers > 0 && rv)
     {
       bench_fanout (h, rv);
       if (opt_pid > 0)
-        figure ("apiserver_rss_kb_after_watchers", server_rss_kb (), "kB");
+        bench_figure ("apiserver_rss_kb_after_watchers", server_rss_kb (), "kB");
     }
 }
 
@@ -768,7 +742,7 @@ main (int argc, char **argv)
     {
       gint64 rss_idle = server_rss_kb ();
       if (rss_idle)
-        figure ("apiserver_rss_idle_kb", rss_idle, "kB");
+        bench_figure ("apiserver_rss_idle_kb", rss_idle, "kB");
       if (create_namespace (h))
         run_benchmarks (h, rss_idle);
     }
@@ -776,5 +750,5 @@ main (int argc, char **argv)
   curl_easy_cleanup (h);
   curl_global_cleanup ();
   g_free (opt_server);
-  return exit_status;
+  return bench_exit_status ();
 }

@@ -17,6 +17,8 @@
  */
 #include "build-config.h"
 
+#include "bench-report.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -40,7 +42,6 @@ static gint opt_writers = 4;
 static gboolean opt_pid_of_self;
 static gint opt_timeout_s = 300;
 
-static gint exit_status = 0;
 
 /* ---- Shared with the writer process ---------------------------------- */
 
@@ -63,31 +64,6 @@ typedef struct
 static Shared *shared;
 
 /* ---- Small helpers ------------------------------------------------------ */
-
-static void
-figure (const char *metric, double value, const char *unit)
-{
-  if (value == (gint64) value && value < 1e15 && value > -1e15)
-    printf ("%s %" G_GINT64_FORMAT " %s\n", metric, (gint64) value, unit);
-  else
-    printf ("%s %.3f %s\n", metric, value, unit);
-  fflush (stdout);
-}
-
-static void fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
-
-/* A problem the reader must see; the other figures are still printed. */
-static void
-fail (const char *format, ...)
-{
-  va_list args;
-  va_start (args, format);
-  g_autofree char *msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  printf ("# ERROR %s\n", msg);
-  fflush (stdout);
-  exit_status = 1;
-}
 
 /* VmRSS of this process in kB, from /proc/self/status (0 if unreadable). */
 static gint64
@@ -468,27 +444,27 @@ report (Bench *b)
           opt_writers, n, n, writes_us / 1000.0, shared->create_errors,
           shared->update_errors);
   if (shared->first_error[0])
-    fail ("first write error: %s", shared->first_error);
+    bench_fail ("first write error: %s", shared->first_error);
   if (shared->t_creates_end > shared->t_start)
-    figure ("create_writes_per_s",
+    bench_figure ("create_writes_per_s",
             n * 1e6 / (shared->t_creates_end - shared->t_start), "ops/s");
   if (shared->t_end > shared->t_creates_end)
-    figure ("update_writes_per_s",
+    bench_figure ("update_writes_per_s",
             n * 1e6 / (shared->t_end - shared->t_creates_end), "ops/s");
 
   printf ("# informer: %" G_GUINT64_FORMAT " events applied, %u lists, %u "
           "objects cached, %u of %u updates seen\n",
           b->events, kc_informer_get_list_count (b->informer),
           kc_informer_size (b->informer), b->updates_seen, n);
-  figure ("informer_events", (double) b->events, "events");
+  bench_figure ("informer_events", (double) b->events, "events");
   if (b->last_event > b->first_event)
-    figure ("informer_events_per_s_first_to_last",
+    bench_figure ("informer_events_per_s_first_to_last",
             (b->events - 1) * 1e6 / (b->last_event - b->first_event),
             "events/s");
   if (b->last_event > shared->t_start)
-    figure ("informer_events_per_s_overall",
+    bench_figure ("informer_events_per_s_overall",
             b->events * 1e6 / (b->last_event - shared->t_start), "events/s");
-  figure ("informer_lag_after_last_write_ms",
+  bench_figure ("informer_lag_after_last_write_ms",
           (b->last_event - shared->t_end) / 1000.0, "ms");
 
   /* Per update: the informer applying it minus the writer's answer
@@ -501,15 +477,15 @@ report (Bench *b)
   if (m)
     {
       qsort (lags, m, sizeof *lags, cmp_gint64);
-      figure ("update_lag_p50_ms", quantile (lags, m, 0.50) / 1000.0, "ms");
-      figure ("update_lag_p99_ms", quantile (lags, m, 0.99) / 1000.0, "ms");
-      figure ("update_lag_max_ms", lags[m - 1] / 1000.0, "ms");
+      bench_figure ("update_lag_p50_ms", quantile (lags, m, 0.50) / 1000.0, "ms");
+      bench_figure ("update_lag_p99_ms", quantile (lags, m, 0.99) / 1000.0, "ms");
+      bench_figure ("update_lag_max_ms", lags[m - 1] / 1000.0, "ms");
     }
 
   gint64 cpu = cpu_us () - b->cpu_before_us;
-  figure ("informer_cpu_ms", cpu / 1000.0, "ms");
+  bench_figure ("informer_cpu_ms", cpu / 1000.0, "ms");
   if (b->events)
-    figure ("informer_cpu_us_per_event", (double) cpu / b->events, "us");
+    bench_figure ("informer_cpu_us_per_event", (double) cpu / b->events, "us");
 
   gint64 rss_after = rss_kb ();
   guint cached = kc_informer_size (b->informer);
@@ -521,15 +497,15 @@ report (Bench *b)
       g_autofree char *json = json_to_string (obj, FALSE);
       json_bytes = strlen (json);
     }
-  figure ("informer_rss_kb_synced_empty", (double) b->rss_before_kb, "kB");
-  figure ("informer_rss_kb_after", (double) rss_after, "kB");
-  figure ("object_json_bytes", (double) json_bytes, "bytes");
+  bench_figure ("informer_rss_kb_synced_empty", (double) b->rss_before_kb, "kB");
+  bench_figure ("informer_rss_kb_after", (double) rss_after, "kB");
+  bench_figure ("object_json_bytes", (double) json_bytes, "bytes");
   if (cached)
     {
       double per = (rss_after - b->rss_before_kb) * 1024.0 / cached;
-      figure ("rss_bytes_per_cached_object", per, "bytes");
+      bench_figure ("rss_bytes_per_cached_object", per, "bytes");
       if (json_bytes)
-        figure ("rss_per_object_to_json_ratio", per / json_bytes, "x");
+        bench_figure ("rss_per_object_to_json_ratio", per / json_bytes, "x");
     }
 }
 
@@ -541,7 +517,7 @@ run_informer (const char *ns, pid_t writer)
   g_autoptr (KcClient) client = kc_client_new (urls, &error);
   if (!client || !create_namespace (client, ns, &error))
     {
-      fail ("namespace %s on %s: %s", ns, opt_server, error->message);
+      bench_fail ("namespace %s on %s: %s", ns, opt_server, error->message);
       g_atomic_int_set (&shared->go, GO_ABORT);
       waitpid (writer, NULL, 0);
       return 1;
@@ -562,7 +538,7 @@ run_informer (const char *ns, pid_t writer)
   if (!b.started_writers)
     g_atomic_int_set (&shared->go, GO_ABORT);
   if (b.timed_out)
-    fail ("timed out after %d s: informer synced %s, writers %s, %u of %d "
+    bench_fail ("timed out after %d s: informer synced %s, writers %s, %u of %d "
           "updates seen (--timeout)",
           opt_timeout_s, b.started_writers ? "yes" : "no",
           g_atomic_int_get (&shared->done) ? "done" : "still writing",
@@ -574,12 +550,12 @@ run_informer (const char *ns, pid_t writer)
   if (b.started_writers)
     report (&b);
   if (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus) != 0)
-    fail ("the writer process (pid %d) failed (wait status %d)", writer,
+    bench_fail ("the writer process (pid %d) failed (wait status %d)", writer,
           wstatus);
   kc_informer_stop (b.informer);
   kc_informer_unref (b.informer);
   g_free (b.update_event_us);
-  return exit_status;
+  return bench_exit_status ();
 }
 
 int

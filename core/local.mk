@@ -46,6 +46,12 @@ libkcore_daemon_la_SOURCES = \
 	core/apiserver/strategic-merge.h \
 	core/apiserver/api-object.c \
 	core/apiserver/api-object.h \
+	core/apiserver/api-defaults.c \
+	core/apiserver/api-defaults.h \
+	core/apiserver/api-limits.c \
+	core/apiserver/api-limits.h \
+	core/apiserver/api-metrics.c \
+	core/apiserver/api-metrics.h \
 	core/apiserver/api-rest.c \
 	core/apiserver/api-server.c \
 	core/apiserver/api-server.h \
@@ -55,11 +61,15 @@ libkcore_daemon_la_SOURCES = \
 	core/apiserver/api-validate.c \
 	core/apiserver/api-validate.h \
 	core/apiserver/api-watch.c \
+	core/apiserver/pod-log.c \
+	core/apiserver/pod-log.h \
 	core/apiserver/apiserver.c \
 	core/apiserver/apiserver.h \
 	core/apiserver/authn.c \
 	core/apiserver/authn.h \
 	core/apiserver/resource.c \
+	core/apiserver/served-json.c \
+	core/apiserver/served-json.h \
 	core/apiserver/plugin-report.c \
 	core/apiserver/plugin-report.h \
 	core/apiserver/resource.h \

@@ -4,11 +4,13 @@
  * the request as its data and replies from the callback. */
 #include "build-config.h"
 
+#include "api-defaults.h"
 #include "api-server.h"
 #include "api-validate.h"
 #include "field-selector.h"
 #include "label-selector.h"
 #include "patch.h"
+#include "pod-log.h"
 #include <string.h>
 
 /* How often an update whose precondition was computed by the server (a
@@ -564,6 +566,11 @@ static void
 reply_cached_list (ListState *state, GPtrArray *json)
 {
   KcApiRequest *req = state->req;
+  if (req->timed_out) /* the client has its 504 */
+    {
+      kc_api_request_free (req);
+      return;
+    }
   GString *out = g_string_sized_new (256 + json->len * 1024);
   g_string_append_printf (out,
                           "{\"kind\":\"%s\",\"apiVersion\":\"%s\","
@@ -767,6 +774,7 @@ kc_api_create (KcApiRequest *req)
     }
   g_free (req->name);
   req->name = g_strdup (kc_object_name (req->body));
+  kc_api_defaults_apply (req->resource, req->body);
   if (!kc_api_validate (req->resource, req->body, &error))
     {
       kc_api_request_fail (req, error);
@@ -915,6 +923,7 @@ on_current_read (GObject *source, GAsyncResult *result, gpointer data)
       kc_api_request_fail (req, error);
       return;
     }
+  kc_api_defaults_apply (req->resource, updated);
   if (!kc_object_prepare_update (req->resource, updated, req->current,
                                  req->ns, req->name,
                                  is_sub (req, "status"), &error)
@@ -1420,25 +1429,8 @@ static void
 on_log_pod (GObject *source, GAsyncResult *result, gpointer data)
 {
   KcApiRequest *req = data;
-  if (!take_current (req, result))
-    return;
-  JsonObject *spec = object_at (json_node_get_object (req->current), "spec");
-  const char *node = spec ? json_object_get_string_member_with_default (
-                                spec, "nodeName", NULL)
-                          : NULL;
-  g_autoptr (GError) api_error = NULL;
-  if (node == NULL)
-    api_error = g_error_new (KC_API_ERROR, KC_API_ERROR_BAD_REQUEST,
-                             "pod \"%s\" is not scheduled to a node yet, so "
-                             "it has no logs",
-                             req->name);
-  else
-    api_error = g_error_new (
-        KC_API_ERROR, KC_API_ERROR_UNAVAILABLE,
-        "logs of pod \"%s\" come from the agent of node \"%s\", and this "
-        "kcore has no agent component yet",
-        req->name, node);
-  kc_api_request_fail (req, api_error);
+  if (take_current (req, result))
+    kc_api_pod_log_proxy (req);  /* pod-log.c */
 }
 
 void

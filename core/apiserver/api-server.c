@@ -26,6 +26,10 @@ kc_api_request_query_bool (KcApiRequest *req, const char *name)
 void
 kc_api_request_free (KcApiRequest *req)
 {
+  kc_api_limits_release (req->api->limits, req);
+  kc_api_metrics_request_done (req->api->metrics, req->verb, req->resource,
+                               soup_server_message_get_status (req->msg),
+                               req->started_us);
   g_clear_object (&req->msg);
   g_free (req->ns);
   g_free (req->name);
@@ -41,6 +45,11 @@ kc_api_request_free (KcApiRequest *req)
 void
 kc_api_request_reply (KcApiRequest *req, guint status, JsonNode *node)
 {
+  if (req->timed_out) /* the client has its 504 */
+    {
+      kc_api_request_free (req);
+      return;
+    }
   kc_api_reply_json (req->msg, status, node);
   soup_server_message_unpause (req->msg);
   kc_api_request_free (req);
@@ -49,6 +58,11 @@ kc_api_request_reply (KcApiRequest *req, guint status, JsonNode *node)
 void
 kc_api_request_fail (KcApiRequest *req, const GError *error)
 {
+  if (req->timed_out)
+    {
+      kc_api_request_free (req);
+      return;
+    }
   if (kc_api_error_http_status (error) >= 500)
     g_warning ("%s %s: %s", req->method,
                g_uri_get_path (soup_server_message_get_uri (req->msg)),
@@ -228,17 +242,30 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
 {
   KcApi *api = data;
   g_autoptr (GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
 
   if (kc_api_discovery_handle (msg, path))
-    return;
+    {
+      kc_api_metrics_request_done (api->metrics, KC_API_VERB_GET, NULL,
+                                   soup_server_message_get_status (msg),
+                                   started);
+      return;
+    }
 
   KcApiRequest *req = g_new0 (KcApiRequest, 1);
   req->api = api;
   req->msg = g_object_ref (msg);
   req->method = soup_server_message_get_method (msg);
+  req->started_us = started;
   if (query)
     req->query = g_hash_table_ref (query);
-  if (!route (req, path))
+  gboolean routed = route (req, path);
+  req->verb = kc_api_metrics_verb (
+      req->method, req->name == NULL,
+      req->watch || (req->name == NULL
+                     && kc_api_request_query_bool (req, "watch")),
+      req->subresource);
+  if (!routed)
     {
       reply_not_found (msg);
       kc_api_request_free (req);
@@ -248,6 +275,11 @@ on_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   if (req->resource->namespaced && req->name && req->ns == NULL)
     {
       reply_not_found (msg);
+      kc_api_request_free (req);
+      return;
+    }
+  if (!kc_api_limits_admit (api->limits, req))
+    {
       kc_api_request_free (req);
       return;
     }
@@ -286,6 +318,8 @@ kc_api_set_authn (KcApi *api, KcAuthn *authn)
   for (guint i = 0; api_paths[i]; i++)
     soup_server_add_early_handler (api->server, api_paths[i],
                                    on_request_headers, api, NULL);
+  soup_server_add_early_handler (api->server, "/metrics", on_request_headers,
+                                 api, NULL);
   soup_server_add_early_handler (api->server, NULL, on_request_headers, api,
                                  NULL);
 }
@@ -328,8 +362,10 @@ kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt,
             guint window_events)
 {
   KcApi *api = g_new0 (KcApi, 1);
-  api->store = store;
-  api->vt = vt;
+  api->metrics = kc_api_metrics_new ();
+  api->vt = kc_api_metrics_wrap_store (api->metrics, store, vt, &api->store);
+  api->limits = kc_api_limits_new (server);
+  api->watch_buffer_bytes = 8 * 1024 * 1024;
   api->server = server;
   api->watches = g_hash_table_new (NULL, NULL);
   api->caches = g_hash_table_new_full (
@@ -337,11 +373,14 @@ kc_api_new (SoupServer *server, gpointer store, const KcStoreVtable *vt,
   api->last_writes = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (const KcResource *const *r = kc_resource_all (); *r; r++)
     g_hash_table_insert (api->caches, (gpointer) *r,
-                         kc_watch_cache_new (*r, store, vt, window_events));
+                         kc_watch_cache_new (*r, api->store, api->vt,
+                                             window_events));
   api->max_body_bytes = MAX_BODY_BYTES;
   api->bookmark_interval_s = 60;
   for (guint i = 0; api_paths[i]; i++)
     soup_server_add_handler (server, api_paths[i], on_request, api, NULL);
+  soup_server_add_handler (server, "/metrics", kc_api_serve_metrics, api,
+                           NULL);
   return api;
 }
 
@@ -353,11 +392,14 @@ kc_api_free (KcApi *api)
   kc_api_watch_close_all (api);
   for (guint i = 0; api_paths[i]; i++)
     soup_server_remove_handler (api->server, api_paths[i]);
+  soup_server_remove_handler (api->server, "/metrics");
   if (api->authn)
     soup_server_remove_handler (api->server, NULL);
   g_clear_pointer (&api->authn, kc_authn_free);
   g_hash_table_unref (api->watches);
   g_hash_table_unref (api->caches);
   g_hash_table_unref (api->last_writes);
+  g_clear_pointer (&api->limits, kc_api_limits_free);
+  kc_api_metrics_unref (api->metrics);
   g_free (api);
 }

@@ -3,6 +3,8 @@
  * the daemon; everything runs in the API server's main thread. */
 #pragma once
 
+#include "api-limits.h"
+#include "api-metrics.h"
 #include "api-object.h"
 #include "api-status.h"
 #include "authn.h"
@@ -28,9 +30,13 @@ typedef struct
   guint bookmark_interval_s;   /* BOOKMARK events on watches that allow
                                   them */
   KcAuthn *authn;              /* NULL: no authentication */
+  KcApiLimits *limits;         /* in-flight cap, deadlines, idle
+                                  connections */
+  KcApiMetrics *metrics;
+  gint64 watch_buffer_bytes;   /* a watch whose client leaves more than
+                                  this unread is ended */
 } KcApi;
 
-typedef struct _KcApiRequest KcApiRequest;
 
 /* Builds the new version of an object from the request and the current
  * object (req->current); used by every kind of update. */
@@ -58,6 +64,12 @@ struct _KcApiRequest
   KcApiBuildFunc build;        /* how an update makes the new object */
   gboolean client_rv;          /* the client gave the precondition */
   int patch_type;
+  KcApiVerb verb;
+  gint64 started_us;           /* g_get_monotonic_time() at arrival */
+  GList inflight_link;         /* in the limits' queue while admitted */
+  gboolean admitted;           /* counted as in flight */
+  gboolean timed_out;          /* answered 504 already: the handler's
+                                  reply is dropped */
 };
 
 /* The watch cache of @resource.  (transfer none) */
@@ -108,12 +120,21 @@ void kc_api_patch (KcApiRequest *req);
 void kc_api_delete (KcApiRequest *req);
 void kc_api_bind (KcApiRequest *req);
 void kc_api_delete_collection (KcApiRequest *req);
-/* pods/log: reserved for the node agents; a clear 404/503 until then. */
+/* pods/log: reads the pod, then proxies the kubelet of its node
+ * (pod-log.c). */
 void kc_api_pod_log (KcApiRequest *req);
 
 /* Watch streams (api-watch.c).  Takes over @req. */
 void kc_api_watch (KcApiRequest *req);
 void kc_api_watch_close_all (KcApi *api);
+/* Open watches per resource, by index in kc_resource_all(), into
+ * @counts[@n] (zeroed first). */
+void kc_api_watch_count (KcApi *api, guint *counts, guint n);
+
+/* GET /metrics: Prometheus text (api-metrics.c). */
+void kc_api_serve_metrics (SoupServer *server, SoupServerMessage *msg,
+                           const char *path, GHashTable *query,
+                           gpointer api);
 
 /* Discovery (/api, /apis, /api/v1, /apis/G/V), /version and /openapi/v2
  * (api-discovery.c).  FALSE when @path is not one of them. */

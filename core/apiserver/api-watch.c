@@ -29,7 +29,12 @@ typedef struct
   guint timeout_source;
   guint bookmark_source;
   gulong finished_handler;
+  gulong wrote_handler;
   gboolean ended;
+  gint64 unsent;         /* bytes handed to libsoup, not yet written */
+  gint64 allowance;      /* how many may stay unsent once started */
+  gboolean started;      /* the initial objects and replay are queued */
+  gboolean overflowed;   /* ended for not reading */
 } KcApiWatch;
 
 static JsonObject *
@@ -40,11 +45,40 @@ object_at (JsonObject *obj, const char *member)
                                                : NULL;
 }
 
+/* A client that does not read would make the server hold every event
+ * for it: past its allowance the watch ends, as Kubernetes ends a watcher
+ * whose buffer is full, and the client lists and watches again.  Closing
+ * the socket makes libsoup's pending write fail, which finishes the
+ * message (on_finished frees the watch) and drops what was queued. */
+static void
+overflow (KcApiWatch *w)
+{
+  g_message ("watch %s: the client left %" G_GINT64_FORMAT " bytes unread, "
+             "more than [apiserver] watch-buffer-bytes=%" G_GINT64_FORMAT
+             " allows; ending the watch (the client must list again)",
+             g_uri_get_path (soup_server_message_get_uri (w->req->msg)),
+             w->unsent, w->req->api->watch_buffer_bytes);
+  w->overflowed = TRUE;
+  w->ended = TRUE;
+  GSocket *socket = soup_server_message_get_socket (w->req->msg);
+  if (socket)
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
+
+static void
+on_wrote_body_data (SoupServerMessage *msg, guint size, gpointer data)
+{
+  KcApiWatch *w = data;
+  w->unsent = MAX (w->unsent - (gint64) size, 0);
+}
+
 /* One event line: {"type":TYPE,"object":JSON}\n, JSON already
  * serialized (the cache serializes each object once for every watcher). */
 static void
 send_raw (KcApiWatch *w, const char *type, const char *json, gsize len)
 {
+  if (w->overflowed)
+    return;
   GString *line = g_string_sized_new (len + 32);
   g_string_append_printf (line, "{\"type\":\"%s\",\"object\":", type);
   g_string_append_len (line, json, len);
@@ -53,7 +87,10 @@ send_raw (KcApiWatch *w, const char *type, const char *json, gsize len)
   soup_message_body_append (
       soup_server_message_get_response_body (w->req->msg), SOUP_MEMORY_TAKE,
       g_string_free (line, FALSE), size);
+  w->unsent += (gint64) size;
   soup_server_message_unpause (w->req->msg);
+  if (w->started && w->unsent > w->allowance)
+    overflow (w);
 }
 
 static void
@@ -230,6 +267,9 @@ start_store_watch (KcApiWatch *w, gint64 after_revision)
     w->store_watch = api->vt->watch (api->store, w->prefix,
                                      after_revision + 1, on_store_events, w,
                                      NULL);
+  /* The initial objects may be many: they are allowed on top. */
+  w->started = TRUE;
+  w->allowance = w->unsent + api->watch_buffer_bytes;
 }
 
 static void
@@ -351,6 +391,8 @@ watch_free (KcApiWatch *w)
     g_source_remove (w->bookmark_source);
   if (w->finished_handler)
     g_signal_handler_disconnect (w->req->msg, w->finished_handler);
+  if (w->wrote_handler)
+    g_signal_handler_disconnect (w->req->msg, w->wrote_handler);
   kc_label_selector_free (w->labels);
   kc_field_selector_free (w->fields);
   g_free (w->prefix);
@@ -448,6 +490,8 @@ kc_api_watch (KcApiRequest *req)
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   w->finished_handler = g_signal_connect (req->msg, "finished",
                                           G_CALLBACK (on_finished), w);
+  w->wrote_handler = g_signal_connect (req->msg, "wrote-body-data",
+                                       G_CALLBACK (on_wrote_body_data), w);
 
   const char *timeout = kc_api_request_query (req, "timeoutSeconds");
   gint64 seconds = 0;
@@ -502,4 +546,20 @@ kc_api_watch_close_all (KcApi *api)
       watch_free (w);
     }
   g_list_free (open);
+}
+
+void
+kc_api_watch_count (KcApi *api, guint *counts, guint n)
+{
+  GHashTableIter iter;
+  gpointer key;
+  memset (counts, 0, n * sizeof *counts);
+  g_hash_table_iter_init (&iter, api->watches);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      KcApiWatch *w = key;
+      int i = kc_api_metrics_resource_index (w->req->resource);
+      if (!w->ended && i >= 0 && (guint) i < n)
+        counts[i]++;
+    }
 }

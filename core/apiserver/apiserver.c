@@ -41,6 +41,20 @@ const KcConfigKey kc_apiserver_config_keys[] = {
     "static bearer tokens, kube-apiserver's format: lines "
     "token,user,uid[,\"group1,group2\"]; when set, every request but "
     "/healthz, /livez, /readyz and /version needs one" },
+  { "max-requests-inflight", KC_CONFIG_TYPE_INT, 0, "400", 1, 1000000, NULL,
+    "requests served at once (watches and pods/log not counted); more get "
+    "429 TooManyRequests with Retry-After: 1" },
+  { "request-timeout-seconds", KC_CONFIG_TYPE_INT, 0, "60", 1, 86400, NULL,
+    "a request (not a watch nor pods/log) not answered in this time gets "
+    "504 Timeout" },
+  { "idle-connection-timeout-seconds", KC_CONFIG_TYPE_INT, 0, "120", 1,
+    86400, NULL,
+    "a keep-alive connection waiting this long for its next request is "
+    "closed" },
+  { "watch-buffer-bytes", KC_CONFIG_TYPE_INT, 0, "8388608", 4096, G_MAXINT32,
+    NULL,
+    "bytes of events a watch's client may leave unread before the watch is "
+    "ended (the client lists again)" },
   { NULL },
 };
 
@@ -306,6 +320,14 @@ kc_apiserver_run (KcDaemon *daemon, GError **error)
                                "watch-cache-window-events"));
   api.rest->bookmark_interval_s = kc_config_group_get_int (
       daemon->settings, "watch-bookmark-interval-seconds");
+  api.rest->watch_buffer_bytes = kc_config_group_get_int (
+      daemon->settings, "watch-buffer-bytes");
+  kc_api_limits_configure (
+      api.rest->limits,
+      kc_config_group_get_int (daemon->settings, "max-requests-inflight"),
+      kc_config_group_get_int (daemon->settings, "request-timeout-seconds"),
+      kc_config_group_get_int (daemon->settings,
+                               "idle-connection-timeout-seconds"));
   if (authn)
     {
       g_message ("bearer tokens required (%u known)",

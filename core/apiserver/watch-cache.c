@@ -3,6 +3,8 @@
 
 #include "watch-cache.h"
 
+#include "served-json.h"
+
 #include "api-object.h"
 #include <string.h>
 
@@ -50,7 +52,8 @@ struct _KcWatchCache
   guint delivering;      /* > 0 while subscribers are being called */
   GQueue pending;        /* of KcWatchEvent*, applied but not delivered */
   gint64 delivered;      /* revision of the newest event delivered */
-  guint drain_source;
+  guint drain_source;   /* idle: fan-out once requests are answered */
+  guint drain_deadline; /* ...or at the latest after DRAIN_DEADLINE_MS */
   guint restart_source;
   GCancellable *cancellable;
 };
@@ -64,18 +67,6 @@ compare_keys (gconstpointer a, gconstpointer b, gpointer unused)
 }
 
 /* ---- events ------------------------------------------------------------ */
-
-GBytes *
-kc_served_json (GBytes *stored, gint64 revision, GError **error)
-{
-  g_autoptr (JsonNode) object = kc_object_decode (stored, revision, error);
-  if (object == NULL)
-    return NULL;
-  /* Copied to an exact-size block: the generator's buffer is a GString
-   * with up to twice the room, and the cache keeps this for good. */
-  g_autofree char *text = json_to_string (object, FALSE);
-  return g_bytes_new (text, strlen (text));
-}
 
 KcWatchEvent *
 kc_watch_event_from_store (const KcStoreEvent *e, GError **error)
@@ -239,13 +230,23 @@ remember (KcWatchCache *cache, KcWatchEvent *event)
 }
 
 /* Fan-out to many watchers runs after the replies waiting in the main
- * loop (a create is answered before its event reaches 1,000 watchers). */
+ * loop (a create is answered before its event reaches 1,000 watchers),
+ * but never later than DRAIN_DEADLINE_MS: under a steady request load the
+ * loop is never idle, and watchers (the scheduler's informers among them)
+ * would otherwise hear nothing for seconds. */
+#define DRAIN_DEADLINE_MS 5
+
 static gboolean
 drain_pending (gpointer data)
 {
   KcWatchCache *cache = data;
   KcWatchEvent *event;
+  if (cache->drain_source)
+    g_source_remove (cache->drain_source);
+  if (cache->drain_deadline)
+    g_source_remove (cache->drain_deadline);
   cache->drain_source = 0;
+  cache->drain_deadline = 0;
   while ((event = g_queue_pop_head (&cache->pending)))
     {
       cache->delivered = event->revision;
@@ -266,8 +267,12 @@ apply_event (KcWatchCache *cache, KcWatchEvent *event)
   remember (cache, event);
   g_queue_push_tail (&cache->pending, kc_watch_event_ref (event));
   if (cache->drain_source == 0)
-    cache->drain_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE,
-                                           drain_pending, cache, NULL);
+    {
+      cache->drain_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE,
+                                             drain_pending, cache, NULL);
+      cache->drain_deadline = g_timeout_add (DRAIN_DEADLINE_MS, drain_pending,
+                                             cache);
+    }
 }
 
 static gboolean
@@ -292,11 +297,6 @@ restart_later (KcWatchCache *cache, const char *why)
       cache->watch = NULL;
     }
   drain_pending (cache);
-  if (cache->drain_source)
-    {
-      g_source_remove (cache->drain_source);
-      cache->drain_source = 0;
-    }
   deliver (cache, NULL);
   for (guint i = 0; i < cache->subs->len; i++)
     ((KcWatchCacheSub *) cache->subs->pdata[i])->dead = TRUE;
@@ -415,6 +415,8 @@ kc_watch_cache_free (KcWatchCache *cache)
     g_source_remove (cache->restart_source);
   if (cache->drain_source)
     g_source_remove (cache->drain_source);
+  if (cache->drain_deadline)
+    g_source_remove (cache->drain_deadline);
   g_queue_clear_full (&cache->pending, (GDestroyNotify) kc_watch_event_unref);
   resolve_waiters (cache, TRUE);
   g_tree_unref (cache->entries);
@@ -435,6 +437,12 @@ gint64
 kc_watch_cache_get_revision (const KcWatchCache *cache)
 {
   return cache->revision;
+}
+
+guint
+kc_watch_cache_get_size (const KcWatchCache *cache)
+{
+  return (guint) g_tree_nnodes (cache->entries);
 }
 
 static gboolean

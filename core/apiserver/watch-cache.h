@@ -5,6 +5,8 @@
  * all the watchers.  Internal to the API server; main thread only. */
 #pragma once
 
+#include "served-json.h"
+
 #include "resource.h"
 #include <json-glib/json-glib.h>
 #include <kcore/store.h>
@@ -38,10 +40,6 @@ JsonNode *kc_watch_event_prev (KcWatchEvent *event);
  * resourceVersion of the delete.  (transfer none) */
 GBytes *kc_watch_event_deleted_json (KcWatchEvent *event);
 
-/* Served JSON of a stored value: the object with its resourceVersion.
- * (transfer full) */
-GBytes *kc_served_json (GBytes *stored, gint64 revision, GError **error);
-
 typedef struct _KcWatchCache KcWatchCache;
 typedef struct _KcWatchCacheSub KcWatchCacheSub;
 
@@ -67,6 +65,9 @@ gboolean kc_watch_cache_is_ready (const KcWatchCache *cache);
 /* The revision the cache reflects: the newest event seen, or the initial
  * range's revision. */
 gint64 kc_watch_cache_get_revision (const KcWatchCache *cache);
+
+/* How many objects the cache holds. */
+guint kc_watch_cache_get_size (const KcWatchCache *cache);
 
 /* Calls @func once the cache reflects @revision (at once when it does
  * already), or with ok FALSE after @timeout_ms. */

@@ -12,6 +12,7 @@ libkcore_la_SOURCES += \
 	core/client/resource.c \
 	core/client/list-options.c \
 	core/client/resource-client.c \
+	core/client/stream.c \
 	core/client/watch-stream.c \
 	core/client/informer.c \
 	core/client/informer-factory.c \

@@ -1,12 +1,11 @@
-/* KcWatch: a streaming GET ?watch=1 whose body is split into lines as it
- * arrives; each line is one JSON watch event. */
+/* KcWatch: a KcStream (stream.c) of GET ?watch=1 whose body is split
+ * into lines as it arrives; each line is one JSON watch event. */
 #include "client-private.h"
 
 struct _KcWatch
 {
   gint refcount;
-  KcClient *client;
-  KccRequest *req;
+  KcStream *stream;
   GString *line;
   KcWatchEventFunc on_event;
   KcWatchDoneFunc on_done;
@@ -32,10 +31,12 @@ deliver_line (KcWatch *w, const char *text, gsize len)
   w->on_event (w, type, object, w->user_data);
 }
 
-static gboolean
-on_chunk (const char *data, gsize len, gpointer user_data)
+static void
+on_chunk (KcStream *stream, GBytes *chunk, gpointer user_data)
 {
   KcWatch *w = user_data;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (chunk, &len);
   g_string_append_len (w->line, data, (gssize) len);
   kc_watch_ref (w);
   gsize start = 0;
@@ -48,23 +49,16 @@ on_chunk (const char *data, gsize len, gpointer user_data)
       }
   if (!w->stopped)
     g_string_erase (w->line, 0, (gssize) start);
-  gboolean more = !w->stopped;
   kc_watch_unref (w);
-  return more;
 }
 
 static void
-on_done (guint status, GBytes *body, const char *content_type,
-         const GError *error, gpointer user_data)
+on_done (KcStream *stream, const GError *error, gpointer user_data)
 {
   KcWatch *w = user_data;
-  w->req = NULL;
   if (w->stopped)
     return;
   w->stopped = TRUE;
-  g_autoptr (GError) own = NULL;
-  if (!error && (status < 200 || status >= 300))
-    error = own = kcc_error_from_response (status, body);
   kc_watch_ref (w);
   if (w->on_done)
     w->on_done (w, error, w->user_data);
@@ -81,7 +75,6 @@ kc_client_watch_full (KcClient *client, const KcResource *resource,
   g_return_val_if_fail (KC_IS_CLIENT (client), NULL);
   KcWatch *w = g_new0 (KcWatch, 1);
   w->refcount = 1;
-  w->client = g_object_ref (client);
   w->line = g_string_new (NULL);
   w->on_event = on_event;
   w->on_done = on_done_cb;
@@ -91,8 +84,9 @@ kc_client_watch_full (KcClient *client, const KcResource *resource,
                                                   NULL);
   g_autofree char *query = kc_list_options_to_query (options, TRUE);
   g_autofree char *full = g_strconcat (path, "?", query, NULL);
-  w->req = kcc_request_start (client, "GET", full, NULL, NULL, accept, TRUE,
-                              on_chunk, on_done, w);
+  /* The stream does not own @w: @w owns it, and stops it first. */
+  w->stream = kc_client_stream (client, full, accept, on_chunk, on_done, w,
+                                NULL);
   return w;
 }
 
@@ -110,8 +104,8 @@ void
 kc_watch_stop (KcWatch *watch)
 {
   watch->stopped = TRUE;
-  if (watch->req)
-    kcc_request_cancel (g_steal_pointer (&watch->req));
+  if (watch->stream)
+    kc_stream_stop (watch->stream);
 }
 
 KcWatch *
@@ -130,6 +124,6 @@ kc_watch_unref (KcWatch *watch)
   if (watch->destroy)
     watch->destroy (watch->user_data);
   g_string_free (watch->line, TRUE);
-  g_object_unref (watch->client);
+  kc_stream_unref (watch->stream);
   g_free (watch);
 }

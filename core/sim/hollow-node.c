@@ -9,15 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The first InternalIP is 10.64.0.1: 10.64.0.0/10 holds 16,384 /24s,
- * enough for every node of one process with room to spare. */
+/* Node i's pod CIDR is 10.(64+i/256).(i%256).0/24: 10.64.0.0/10 holds
+ * 16,384 /24s, enough for every node of one process with room to spare.
+ * (Their InternalIP is the kubelet endpoint's address, the same for all,
+ * as KWOK's nodes report the address of the kwok controller.) */
 #define MAX_NODES (191 * 256)
-
-void
-sim_node_internal_ip (guint index, char buf[16])
-{
-  g_snprintf (buf, 16, "10.%u.%u.1", 64 + index / 256, index % 256);
-}
 
 void
 sim_node_pod_ip (const SimNode *node, guint8 ip, char buf[16])
@@ -170,8 +166,7 @@ add_status (JsonBuilder *b, const SimNode *node)
 {
   g_autofree char *now = sim_time_format (g_get_real_time ());
   g_autofree char *since = sim_time_format (node->registered_at);
-  char ip[16];
-  sim_node_internal_ip (node->index, ip);
+  Sim *sim = sim_get ();
 
   json_builder_set_member_name (b, "status");
   json_builder_begin_object (b);
@@ -192,13 +187,22 @@ add_status (JsonBuilder *b, const SimNode *node)
   json_builder_begin_array (b);
   json_builder_begin_object (b);
   add_string (b, "type", "InternalIP");
-  add_string (b, "address", ip);
+  add_string (b, "address", sim->kubelet_address);
   json_builder_end_object (b);
   json_builder_begin_object (b);
   add_string (b, "type", "Hostname");
   add_string (b, "address", node->name);
   json_builder_end_object (b);
   json_builder_end_array (b);
+  /* Where an API server finds this node's kubelet (pods/log). */
+  json_builder_set_member_name (b, "daemonEndpoints");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "kubeletEndpoint");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "Port");
+  json_builder_add_int_value (b, sim->kubelet_port);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
   json_builder_set_member_name (b, "nodeInfo");
   json_builder_begin_object (b);
   add_string (b, "kubeletVersion", "kcore-sim");

@@ -13,9 +13,12 @@ kcore_sim_SOURCES = \
 	core/sim/node-lease.c \
 	core/sim/pod-watch.c \
 	core/sim/pod-lifecycle.c \
-	core/sim/pod-status.c
-kcore_sim_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS)
+	core/sim/pod-status.c \
+	core/sim/pod-log.c \
+	core/sim/kubelet-server.c
+kcore_sim_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS) $(SOUP_CFLAGS)
 # The daemon's log writer (core/log.c) comes from libkcore-daemon.
-kcore_sim_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS) $(JSON_LIBS) $(CURL_LIBS)
+kcore_sim_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS) $(JSON_LIBS) $(CURL_LIBS) \
+	$(SOUP_LIBS)
 
 EXTRA_DIST += docs/kcore-sim.md bench/sim-scale.sh

@@ -70,6 +70,7 @@ pod_free (SimPod *pod)
   g_free (pod->key);
   g_free (pod->uid);
   g_free (pod->containers);
+  sim_pod_log_clear (pod);
   g_free (pod);
 }
 
@@ -92,6 +93,7 @@ static void
 pod_forget (Sim *sim, SimPod *pod)
 {
   g_hash_table_remove (sim->pods, pod->key);
+  sim_pod_log_changed (sim, pod);  /* its followed logs end */
   sim_timers_cancel (sim->timers, &pod->timer);
   sim_pump_remove (sim->pump, &pod->work);
   release_ip (sim, pod);
@@ -164,6 +166,7 @@ read_annotations (SimPod *pod, JsonObject *meta)
       else
         pod->exit_code = (gint32) n;
     }
+  sim_pod_log_read_annotations (pod, ann);
 }
 
 static SimRestartPolicy
@@ -245,13 +248,8 @@ pod_new (Sim *sim, SimNode *node, char *key, gsize ns_len, const char *uid,
   g_hash_table_insert (sim->pods, pod->key, pod);
   node->pods++;
 
-  if (g_strcmp0 (phase, "Succeeded") == 0 || g_strcmp0 (phase, "Failed") == 0)
-    {
-      /* Done before we saw it: only its deletion is left to complete. */
-      pod->phase = phase[0] == 'S' ? SIM_POD_SUCCEEDED : SIM_POD_FAILED;
-      return pod;
-    }
-
+  /* Read even for a finished pod: its containers' (empty) logs are
+   * served. */
   JsonArray *init = array_member (spec, "initContainers");
   JsonArray *containers = array_member (spec, "containers");
   pod->n_init = count_containers (init);
@@ -260,6 +258,13 @@ pod_new (Sim *sim, SimNode *node, char *key, gsize ns_len, const char *uid,
   read_containers (pod->containers, init, pod->n_init);
   read_containers (pod->containers + pod->n_init, containers,
                    pod->n_containers);
+
+  if (g_strcmp0 (phase, "Succeeded") == 0 || g_strcmp0 (phase, "Failed") == 0)
+    {
+      /* Done before we saw it: only its deletion is left to complete. */
+      pod->phase = phase[0] == 'S' ? SIM_POD_SUCCEEDED : SIM_POD_FAILED;
+      return pod;
+    }
 
   if (g_strcmp0 (phase, "Running") == 0)
     adopt_running (sim, pod, status);
@@ -325,6 +330,7 @@ containers_exited (Sim *sim, SimPod *pod)
       schedule_run_end (sim, pod, MIN_RESTART_MS);
     }
   pod_touch (sim, pod);
+  sim_pod_log_changed (sim, pod);  /* the run followed ended */
 }
 
 static void
@@ -347,6 +353,7 @@ start_deletion (Sim *sim, SimPod *pod)
   /* The containers stop at once: a hollow pod has nothing to wind down. */
   pod->deleting = TRUE;
   pod->dirty = FALSE;
+  sim_pod_log_changed (sim, pod);
   sim_timers_cancel (sim->timers, &pod->timer);
   sim_pump_remove (sim->pump, &pod->work);
   if (!pod->in_flight)

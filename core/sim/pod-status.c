@@ -145,9 +145,9 @@ sim_pod_status_patch (Sim *sim, const SimPod *pod)
   const SimNode *node = &sim->nodes[pod->node];
   gboolean running = pod->phase == SIM_POD_RUNNING;
   gint64 ready_since = running ? pod->run_start_us : pod->last_finish_us;
-  char host_ip[16], pod_ip[16];
+  const char *host_ip = sim->kubelet_address;
+  char pod_ip[16];
 
-  sim_node_internal_ip (node->index, host_ip);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "status");
   json_builder_begin_object (b);

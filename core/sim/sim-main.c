@@ -126,6 +126,7 @@ setup_client (Sim *sim, GError **error)
 static void
 teardown (Sim *sim)
 {
+  sim_kubelet_stop (sim);
   sim_pod_watch_stop (sim);
   sim_pods_clear (sim);
   sim_nodes_clear (sim);
@@ -187,6 +188,13 @@ main (int argc, char **argv)
   sim.pump = sim_pump_new (sim.context, options.max_in_flight);
   sim.origin_mono = g_get_monotonic_time ();
   sim_pods_init (&sim);
+  if (!sim_kubelet_start (&sim, &error))
+    {
+      fprintf (stderr, "kcore-sim: error: %s\n", error->message);
+      teardown (&sim);
+      sim_options_clear (&options);
+      return 1;
+    }
 
   guint sigterm = g_unix_signal_add (SIGTERM, on_signal, &sim);
   guint sigint = g_unix_signal_add (SIGINT, on_signal, &sim);

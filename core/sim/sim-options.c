@@ -24,7 +24,9 @@ static const char summary[]
       "ephemeral-storage=100Gi, pods=110.\n"
       "\n"
       "Pod annotations: kcore.io/sim-run-seconds (the containers exit after\n"
-      "that long), kcore.io/sim-exit-code (their exit code, default 0).\n"
+      "that long), kcore.io/sim-exit-code (their exit code, default 0),\n"
+      "kcore.io/sim-log (the lines a container logs when it starts),\n"
+      "kcore.io/sim-log-interval-seconds (then a tick line this often).\n"
       "See docs/kcore-sim.md.";
 
 void
@@ -34,6 +36,7 @@ sim_options_clear (SimOptions *o)
   g_free (o->token);
   g_clear_pointer (&o->groups, g_ptr_array_unref);
   g_free (o->log_level);
+  g_free (o->kubelet_listen);
   memset (o, 0, sizeof *o);
 }
 
@@ -108,6 +111,10 @@ sim_options_parse (SimOptions *o, int argc, char **argv, gboolean *exit_now,
     { "delete-nodes-on-exit", 0, 0, G_OPTION_ARG_NONE,
       &o->delete_nodes_on_exit,
       "On SIGTERM/SIGINT delete the nodes and their leases first", NULL },
+    { "kubelet-listen", 0, 0, G_OPTION_ARG_STRING, &o->kubelet_listen,
+      "Serve the nodes' kubelet endpoint (container logs) on HOST:PORT, "
+      "the nodes' InternalIP (default 127.0.0.1:0, a free port)",
+      "HOST:PORT" },
     { "log-level", 0, 0, G_OPTION_ARG_STRING, &o->log_level,
       "error, warning, message (default), info or debug", "LEVEL" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Show this help", NULL },
@@ -158,6 +165,13 @@ sim_options_parse (SimOptions *o, int argc, char **argv, gboolean *exit_now,
     }
   if (!check_servers (o, error))
     return FALSE;
+  if (o->kubelet_listen)
+    {
+      g_autofree char *host = NULL;
+      guint port = 0;
+      if (!sim_kubelet_listen_parse (o->kubelet_listen, &host, &port, error))
+        return FALSE;
+    }
   if (o->token == NULL && g_getenv ("KCORE_TOKEN") && *g_getenv ("KCORE_TOKEN"))
     o->token = g_strdup (g_getenv ("KCORE_TOKEN"));
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <kcore/client.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -63,6 +64,7 @@ typedef struct
   guint max_in_flight;
   gboolean delete_nodes_on_exit;
   char *log_level;
+  char *kubelet_listen;   /* HOST:PORT of the kubelet endpoint */
 } SimOptions;
 
 /* Parses the command line.  FALSE with @error on a bad option; *@exit_now
@@ -192,8 +194,6 @@ void sim_node_want (Sim *sim, SimNode *node, guint8 bits);
 /* A node's request completed: @bit done when @error is NULL. */
 void sim_node_request_done (Sim *sim, SimNode *node, guint8 bit,
                             const GError *error);
-/* "10.64.0.1"-style InternalIP of node @index; @buf of 16 bytes. */
-void sim_node_internal_ip (guint index, char buf[16]);
 /* A free host address of @node's pod CIDR (2..254), 0 when all are used;
  * and giving one back. */
 guint8 sim_node_take_ip (SimNode *node, guint8 wanted);
@@ -253,9 +253,13 @@ typedef struct
   guint32 restart_count;
   guint32 run_ms;          /* SIM_RUN_FOREVER: until deleted */
   gint32 exit_code;
+  guint32 log_interval_ms; /* kcore.io/sim-log-interval-seconds; 0: none */
   gint64 start_us;         /* real µs: status.startTime */
   gint64 run_start_us;     /* this run of the containers */
   gint64 last_start_us, last_finish_us;  /* the previous run */
+  /* kcore.io/sim-log (pod-log.c): an interned GRefString shared by every
+   * pod with the same text; NULL: none. */
+  char *log_text;
 } SimPod;
 
 /* pod-lifecycle.c: the watch tells what it saw. */
@@ -277,6 +281,43 @@ JsonNode *sim_pod_status_patch (Sim *sim, const SimPod *pod);
 /* pod-watch.c */
 void sim_pod_watch_start (Sim *sim);
 void sim_pod_watch_stop (Sim *sim);
+
+/* ---- The kubelet endpoint (kubelet-server.c, pod-log.c) ----------------- */
+
+/* Parses --kubelet-listen HOST:PORT (an IP address, not a wildcard one:
+ * the nodes report it as their InternalIP).  FALSE with @error. */
+gboolean sim_kubelet_listen_parse (const char *text, char **host,
+                                   guint *port, GError **error);
+/* Listens on --kubelet-listen and serves GET /containerLogs/NS/POD/C;
+ * sets sim->kubelet_address and sim->kubelet_port.  FALSE with @error. */
+gboolean sim_kubelet_start (Sim *sim, GError **error);
+void sim_kubelet_stop (Sim *sim);
+
+/* What a /containerLogs request asks for (Kubernetes' PodLogOptions). */
+typedef struct
+{
+  gboolean follow, timestamps, previous;
+  gint64 tail_lines;      /* -1: all */
+  gint64 limit_bytes;     /* -1: no limit */
+  gint64 since_seconds;   /* 0: from the start */
+} SimLogOptions;
+
+/* Answers @msg, a request of the kubelet server, with the log of
+ * @container of pod @ns/@name: 404 text when the
+ * pod or container is not ours, 400 when it has not started, else a
+ * chunked text/plain body, streamed while it grows when options->follow. */
+void sim_pod_log_serve (Sim *sim, SoupServerMessage *msg, const char *ns,
+                        const char *name, const char *container,
+                        const SimLogOptions *options);
+/* @pod's containers exited, restarted or stopped, or @pod is forgotten:
+ * the logs that follow it end (pod-lifecycle.c calls it). */
+void sim_pod_log_changed (Sim *sim, SimPod *pod);
+/* Ends every log response (shutting down). */
+void sim_pod_logs_close_all (Sim *sim);
+/* Reads the log annotations of a pod into @pod (and warns about bad
+ * ones); sim_pod_log_clear() drops them. */
+void sim_pod_log_read_annotations (SimPod *pod, JsonObject *annotations);
+void sim_pod_log_clear (SimPod *pod);
 
 /* ---- The simulator ------------------------------------------------------ */
 
@@ -300,6 +341,11 @@ struct _Sim
 
   GHashTable *pods;           /* key (borrowed) -> SimPod* */
   gpointer pod_watch;         /* pod-watch.c's state */
+
+  SoupServer *kubelet;        /* the kubelet endpoint */
+  char *kubelet_address;      /* its host: every node's InternalIP */
+  guint kubelet_port;
+  GHashTable *log_streams;    /* pod key -> GList* of open log responses */
 
   gboolean stopping;
   guint n_nodes_left;         /* nodes still to delete on exit */

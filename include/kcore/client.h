@@ -274,4 +274,48 @@ const char *kc_object_get_uid (JsonNode *object);
 /* "namespace/name", or "name" for cluster-scoped objects.  Transfer full. */
 char *kc_object_get_key (JsonNode *object);
 
+/* ---- Streams ---------------------------------------------------------------- */
+
+/* A streaming GET: the response body is handed over chunk by chunk as it
+ * arrives instead of at the end, for bodies that grow while they are read
+ * (a followed log: pods/NAME/log?follow=true).  kc_client_watch() is a
+ * stream whose chunks are split into watch events. */
+typedef struct _KcStream KcStream;
+
+/* A piece of the body of a 2xx response, as it came off the wire (not
+ * split at line ends).  Borrowed: g_bytes_ref() it to keep it. */
+typedef void (*KcStreamDataFunc) (KcStream *stream, GBytes *chunk,
+                                  gpointer user_data);
+/* The stream ended: @error NULL when the server ended the body normally;
+ * else why: a KC_CLIENT_ERROR from the Status of a non-2xx answer (its
+ * HTTP code in kc_client_error_get_http_status(); no data was delivered
+ * then), or KC_CLIENT_ERROR_NETWORK when the connection failed or broke
+ * off mid-body.  Called once; not called after kc_stream_stop().
+ * Borrowed. */
+typedef void (*KcStreamDoneFunc) (KcStream *stream, const GError *error,
+                                  gpointer user_data);
+
+/* Starts GET @path_and_query (relative to the server URL, e.g.
+ * "/api/v1/namespaces/ns/pods/web/log?follow=true") with the Accept header
+ * @accept (NULL: "application/json"; e.g. "text/plain" for a log).
+ * @on_data (nullable) gets each chunk and @on_done (nullable) the end, in
+ * the client's context, as they arrive; no request timeout applies
+ * (kc_client_set_timeout() is for whole requests), and the rate limit and
+ * the retries of a GET that got no answer or a 5xx before any data apply
+ * as to every request.  Returns the stream (transfer full: the caller
+ * owns one reference; dropping the last one stops the stream too).
+ * @destroy frees @user_data when the stream is freed.  The stream keeps a
+ * reference to @client. */
+KcStream *kc_client_stream (KcClient *client, const char *path_and_query,
+                            const char *accept, KcStreamDataFunc on_data,
+                            KcStreamDoneFunc on_done, gpointer user_data,
+                            GDestroyNotify destroy);
+/* Ends the stream (closing the connection); no callback is invoked after
+ * it returns.  Safe to call from the stream's own callbacks and more than
+ * once. */
+void kc_stream_stop (KcStream *stream);
+KcStream *kc_stream_ref (KcStream *stream);
+void kc_stream_unref (KcStream *stream);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KcStream, kc_stream_unref)
+
 G_END_DECLS

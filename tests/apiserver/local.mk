@@ -22,3 +22,9 @@ tests_apiserver_test_field_selector_LDADD = $(KC_APISERVER_TEST_LIBS)
 tests_apiserver_test_patch_SOURCES = tests/apiserver/test-patch.c
 tests_apiserver_test_patch_CFLAGS = $(KC_APISERVER_TEST_CFLAGS)
 tests_apiserver_test_patch_LDADD = $(KC_APISERVER_TEST_LIBS)
+
+check_PROGRAMS += tests/apiserver/test-served-json
+TESTS += tests/apiserver/test-served-json
+tests_apiserver_test_served_json_SOURCES = tests/apiserver/test-served-json.c
+tests_apiserver_test_served_json_CFLAGS = $(KC_APISERVER_TEST_CFLAGS)
+tests_apiserver_test_served_json_LDADD = $(KC_APISERVER_TEST_LIBS)

@@ -157,7 +157,10 @@ test_unknown_key (void)
                        "compaction-retention-revisions, "
                        "watch-bookmark-interval-seconds, "
                        "watch-cache-window-events, tls-cert-file, "
-                       "tls-key-file, token-auth-file)");
+                       "tls-key-file, token-auth-file, "
+                       "max-requests-inflight, request-timeout-seconds, "
+                       "idle-connection-timeout-seconds, "
+                       "watch-buffer-bytes)");
 }
 
 static void

@@ -15,7 +15,9 @@
 
 #include "apiserver/field-selector.h"
 #include "apiserver/label-selector.h"
+#include "apiserver/api-object.h"
 #include "apiserver/patch.h"
+#include "apiserver/served-json.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -29,6 +31,7 @@ enum
   DECODE_JSON_PATCH,
   DECODE_STRATEGIC_PATCH,
   DECODE_PATCH_PAIR,       /* original NUL patch: all three patches */
+  DECODE_SERVED_JSON,      /* a stored object made served */
   N_DECODERS
 };
 
@@ -193,6 +196,27 @@ fuzz_patches (JsonNode *original, JsonNode *patch, guint which)
   check (kc_json_equal (patch, patch_before), "patches leave the patch");
 }
 
+/* The splice of resourceVersion must agree with parsing and writing. */
+static void
+fuzz_served_json (const char *text, gsize length)
+{
+  g_autoptr (GBytes) stored = g_bytes_new (text, length);
+  g_autoptr (GError) slow_error = NULL, fast_error = NULL;
+  g_autoptr (JsonNode) slow = kc_object_decode (stored, 7, &slow_error);
+  g_autoptr (GBytes) served = kc_served_json (stored, 7, &fast_error);
+  gsize at, len = 0;
+  gboolean empty;
+  if (kc_served_json_insert_point (text, length, &at, &empty))
+    check (slow != NULL, "the splice applies only to valid objects");
+  check ((served == NULL) == (fast_error != NULL), "served: error iff NULL");
+  if (slow == NULL || served == NULL)
+    return;
+  const char *data = g_bytes_get_data (served, &len);
+  g_autoptr (JsonNode) fast = parse (data, (gssize) len);
+  check (fast != NULL && kc_json_equal (fast, slow),
+         "the splice gives what parsing gives");
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -232,6 +256,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         fuzz_body (node);
       else
         fuzz_patches (pod, node, 1u << (decoder - DECODE_MERGE_PATCH));
+      break;
+    case DECODE_SERVED_JSON:
+      fuzz_served_json (text, strlen (text));
       break;
     case DECODE_PATCH_PAIR:
     default:

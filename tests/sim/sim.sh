@@ -79,6 +79,9 @@ expect_eq "two groups with one prefix exit 2" 2 "$?"
 check "duplicate names are explained" grep -q 'prefix=' "$tmp/bad.err"
 "$SIM" --nodes 2 2>"$tmp/bad.err"
 expect_eq "no --server exits 2" 2 "$?"
+"$SIM" --server "$url" --nodes 1 --kubelet-listen 0.0.0.0:0 2>"$tmp/bad.err"
+expect_eq "a wildcard --kubelet-listen exits 2" 2 "$?"
+check "a wildcard --kubelet-listen is explained" grep -q 'not a wildcard' "$tmp/bad.err"
 "$SIM" --help >"$tmp/help.out"
 expect_eq "--help exits 0" 0 "$?"
 check "--help shows SPEC" grep -q '^SPEC = COUNT' "$tmp/help.out"
@@ -103,7 +106,7 @@ expect_eq "Ready=True KubeletReady" "True KubeletReady kcore-sim hollow node" \
   "$(jget $n/sim-a-0 "[c['status'] + ' ' + c['reason'] + ' ' + c['message'] for c in o['status']['conditions'] if c['type'] == 'Ready'][0]")"
 expect_eq "pressure conditions False" "False False False" \
   "$(jget $n/sim-a-0 "' '.join(c['status'] for c in o['status']['conditions'] if c['type'].endswith('Pressure'))")"
-expect_eq "addresses" "InternalIP=10.64.1.1 Hostname=sim-a-1" \
+expect_eq "addresses: InternalIP is the kubelet endpoint's host" "InternalIP=127.0.0.1 Hostname=sim-a-1" \
   "$(jget $n/sim-a-1 "' '.join(a['type'] + '=' + a['address'] for a in o['status']['addresses'])")"
 expect_eq "podCIDR" "10.64.2.0/24" "$(jget $n/sim-b-0 "o['spec']['podCIDR']")"
 expect_eq "nodeInfo" "kcore-sim linux amd64 sim://1" \
@@ -127,7 +130,7 @@ make_pod crash sim-b-0 Always 0.3 1
 make_pod retry sim-b-0 OnFailure 0.3 0
 make_pod elsewhere not-simulated-0 Always
 check "a bound pod becomes Running" wait_for 10 jtrue $pods/web "o['status']['phase'] == 'Running'"
-expect_eq "hostIP and podIP" "10.64.0.1 10.64.0.2 10.64.0.2" \
+expect_eq "hostIP and podIP" "127.0.0.1 10.64.0.2 10.64.0.2" \
   "$(jget $pods/web "o['status']['hostIP'] + ' ' + o['status']['podIP'] + ' ' + o['status']['podIPs'][0]['ip']")"
 expect_eq "container statuses" "app:nginx:1:True:True:0:running:sim://$(jget $pods/web "o['metadata']['uid']")/app log:fluent:2:True:True:0:running" \
   "$(jget $pods/web "' '.join(':'.join([c['name'], c['image'], str(c['ready']), str(c['started']), str(c['restartCount']), list(c['state'])[0]] + ([c['containerID']] if c['name'] == 'app' else [])) for c in o['status']['containerStatuses'])")"
@@ -150,6 +153,64 @@ expect_eq "a restart reports lastState terminated with the exit code" "1" \
 check "OnFailure, exit 0: Succeeded" wait_for 10 jtrue $pods/retry "o['status']['phase'] == 'Succeeded'"
 expect_eq "a pod on a node not simulated stays Pending" "Pending None" \
   "$(jget $pods/elsewhere "o['status']['phase'] + ' ' + str(o['status'].get('podIP'))")"
+
+# ---- the kubelet endpoint: container logs ----
+kport=$(jget $n/sim-a-0 "o['status']['daemonEndpoints']['kubeletEndpoint']['Port']")
+check "nodes report the kubelet endpoint's port" [ "${kport:-0}" -gt 0 ]
+expect_eq "every node reports the same endpoint" "$kport" \
+  "$(jget $n/sim-b-0 "o['status']['daemonEndpoints']['kubeletEndpoint']['Port']")"
+kl="http://127.0.0.1:$kport/containerLogs/default"
+# make_log_pod NAME NODE ANNOTATIONS-JSON: one container "app", Never.
+make_log_pod () {
+  body=$(python3 - "$@" <<'EOF2'
+import json, sys
+name, node, ann = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+print(json.dumps({"apiVersion": "v1", "kind": "Pod",
+  "metadata": {"name": name, "namespace": "default", "annotations": ann},
+  "spec": {"nodeName": node, "restartPolicy": "Never",
+           "containers": [{"name": "app", "image": "busybox:1"}]}}))
+EOF2
+)
+  curl -sf -X POST -H 'Content-Type: application/json' --data "$body" \
+    "$url$pods" >/dev/null
+}
+make_log_pod hello sim-a-0 '{"kcore.io/sim-log": "hello\nworld"}'
+check "the log of a running pod is served" wait_for 10 curl -sf "$kl/hello/app"
+expect_eq "sim-log: its lines" "hello
+world" "$(curl -s "$kl/hello/app")"
+expect_eq "tailLines=1: the last line" "world" "$(curl -s "$kl/hello/app?tailLines=1")"
+check "timestamps=true: RFC 3339 with nanoseconds before each line" \
+  sh -c "curl -s '$kl/hello/app?timestamps=true' | grep -Eqx '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z world'"
+expect_eq "text/plain" "text/plain" \
+  "$(curl -s -o /dev/null -w '%{content_type}' "$kl/hello/app")"
+expect_eq "a pod without log annotations has an empty log" "" "$(curl -s "$kl/web/app")"
+expect_eq "an unknown container: 404" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$kl/hello/nope")"
+check "an unknown container: the kubelet's words" \
+  sh -c "curl -s '$kl/hello/nope' | grep -q 'container \"nope\" not found in pod \"hello\"'"
+expect_eq "an unknown pod: 404" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$kl/no-such-pod/app")"
+expect_eq "a pod on a node not simulated: 404" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$kl/elsewhere/app")"
+expect_eq "previous=true without a restart: 400" 400 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$kl/hello/app?previous=true")"
+expect_eq "a bad tailLines: 400" 400 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$kl/hello/app?tailLines=x")"
+
+make_log_pod ticker sim-a-1 '{"kcore.io/sim-log-interval-seconds": "0.2", "kcore.io/sim-run-seconds": "1"}'
+wait_for 10 curl -sf "$kl/ticker/app"
+curl -sN "$kl/ticker/app?follow=true" >"$tmp/follow.out" 2>&1 &
+follow_pid=$!
+check "follow: a tick arrives while the container still runs" \
+  wait_for 5 sh -c "grep -q ': tick 1\$' '$tmp/follow.out' && ! grep -q exited '$tmp/follow.out' && kill -0 $follow_pid"
+wait "$follow_pid"; rc=$?
+expect_eq "follow: the response ends when the container exits" 0 "$rc"
+expect_eq "follow: the last line is the exit line" "default/ticker/app: exited with code 0" \
+  "$(tail -n 1 "$tmp/follow.out")"
+check "follow: ticks 1 to 4 in order before it" \
+  sh -c "head -n 4 '$tmp/follow.out' | tr '\n' ' ' | grep -qx 'default/ticker/app: tick 1 default/ticker/app: tick 2 default/ticker/app: tick 3 default/ticker/app: tick 4 '"
+expect_eq "after the exit, the log is the same without follow" "$(cat "$tmp/follow.out")" \
+  "$(curl -s "$kl/ticker/app")"
 
 # ---- graceful deletion ----
 curl -sf -X DELETE "$url$pods/web" >/dev/null
