@@ -69,6 +69,10 @@ libkcore_daemon_la_SOURCES = \
 	core/apiserver/authn.h \
 	core/apiserver/resource.c \
 	core/apiserver/served-json.c \
+	core/apiserver/json-scan.c \
+	core/apiserver/json-scan.h \
+	core/apiserver/selectable-fields.c \
+	core/apiserver/selectable-fields.h \
 	core/apiserver/served-json.h \
 	core/apiserver/plugin-report.c \
 	core/apiserver/plugin-report.h \

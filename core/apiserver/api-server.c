@@ -168,7 +168,7 @@ read_body (KcApiRequest *req, GError **error)
                    "the request body is not valid JSON: %s", local->message);
       return FALSE;
     }
-  req->body = kc_json_deep_copy (json_parser_get_root (parser));
+  req->body = json_parser_steal_root (parser);
   return TRUE;
 }
 

@@ -3,6 +3,7 @@
 
 #include "watch-cache.h"
 
+#include "selectable-fields.h"
 #include "served-json.h"
 
 #include "api-object.h"
@@ -111,12 +112,15 @@ kc_watch_event_unref (KcWatchEvent *event)
   g_free (event);
 }
 
+/* What selectors test, without parsing the whole object when the text
+ * allows (selectable-fields.h). */
 static JsonNode *
 parse_bytes (GBytes *bytes)
 {
   gsize len = 0;
   const char *data = g_bytes_get_data (bytes, &len);
-  return kc_object_parse (data, len, NULL);
+  JsonNode *fields = kc_selectable_fields (data, len);
+  return fields ? fields : kc_object_parse (data, len, NULL);
 }
 
 JsonNode *

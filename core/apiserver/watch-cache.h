@@ -33,7 +33,9 @@ KcWatchEvent *kc_watch_event_from_store (const KcStoreEvent *event,
                                          GError **error);
 KcWatchEvent *kc_watch_event_ref (KcWatchEvent *event);
 void kc_watch_event_unref (KcWatchEvent *event);
-/* The parsed object after / before the change, or NULL.  (transfer none) */
+/* What label and field selectors test of the object after / before the
+ * change (kc_selectable_fields(): metadata.labels and the scalars up to
+ * depth two — not the whole object), or NULL.  (transfer none) */
 JsonNode *kc_watch_event_object (KcWatchEvent *event);
 JsonNode *kc_watch_event_prev (KcWatchEvent *event);
 /* What a DELETED watch event carries: the last state, with the

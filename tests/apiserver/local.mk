@@ -28,3 +28,10 @@ TESTS += tests/apiserver/test-served-json
 tests_apiserver_test_served_json_SOURCES = tests/apiserver/test-served-json.c
 tests_apiserver_test_served_json_CFLAGS = $(KC_APISERVER_TEST_CFLAGS)
 tests_apiserver_test_served_json_LDADD = $(KC_APISERVER_TEST_LIBS)
+
+check_PROGRAMS += tests/apiserver/test-selectable-fields
+TESTS += tests/apiserver/test-selectable-fields
+tests_apiserver_test_selectable_fields_SOURCES = \
+	tests/apiserver/test-selectable-fields.c
+tests_apiserver_test_selectable_fields_CFLAGS = $(KC_APISERVER_TEST_CFLAGS)
+tests_apiserver_test_selectable_fields_LDADD = $(KC_APISERVER_TEST_LIBS)

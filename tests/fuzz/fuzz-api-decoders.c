@@ -17,6 +17,7 @@
 #include "apiserver/label-selector.h"
 #include "apiserver/api-object.h"
 #include "apiserver/patch.h"
+#include "apiserver/selectable-fields.h"
 #include "apiserver/served-json.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -32,6 +33,7 @@ enum
   DECODE_STRATEGIC_PATCH,
   DECODE_PATCH_PAIR,       /* original NUL patch: all three patches */
   DECODE_SERVED_JSON,      /* a stored object made served */
+  DECODE_SELECTABLE,       /* the fields selectors test, picked out */
   N_DECODERS
 };
 
@@ -217,6 +219,44 @@ fuzz_served_json (const char *text, gsize length)
          "the splice gives what parsing gives");
 }
 
+/* Selectors must see the same values in the picked-out fields as in the
+ * whole object. */
+static void
+fuzz_selectable (const char *text, gsize length)
+{
+  static const char *const paths[]
+      = { "metadata.name", "metadata.namespace", "spec.nodeName",
+          "spec.unschedulable", "status.phase", "involvedObject.kind",
+          "type", "reason", "kind", "spec.restartPolicy" };
+  g_autoptr (JsonNode) full = kc_object_parse (text, length, NULL);
+  g_autoptr (JsonNode) picked = kc_selectable_fields (text, length);
+  if (picked)
+    check (full != NULL, "fields are picked only from valid objects");
+  if (full == NULL || picked == NULL)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *want = kc_field_selector_value_of (
+          json_node_get_object (full), paths[i]);
+      g_autofree char *got = kc_field_selector_value_of (
+          json_node_get_object (picked), paths[i]);
+      check (strcmp (want, got) == 0, "picked fields select as the object");
+    }
+  JsonNode *fmn = json_object_get_member (json_node_get_object (full),
+                                          "metadata");
+  JsonNode *pmn = json_object_get_member (json_node_get_object (picked),
+                                          "metadata");
+  JsonObject *fm = fmn && JSON_NODE_HOLDS_OBJECT (fmn)
+                       ? json_node_get_object (fmn) : NULL;
+  JsonObject *pm = pmn && JSON_NODE_HOLDS_OBJECT (pmn)
+                       ? json_node_get_object (pmn) : NULL;
+  JsonNode *want_labels = fm ? json_object_get_member (fm, "labels") : NULL;
+  JsonNode *got_labels = pm ? json_object_get_member (pm, "labels") : NULL;
+  check ((want_labels == NULL) == (got_labels == NULL)
+             && (want_labels == NULL || kc_json_equal (want_labels, got_labels)),
+         "picked labels are the object's");
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -259,6 +299,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       break;
     case DECODE_SERVED_JSON:
       fuzz_served_json (text, strlen (text));
+      break;
+    case DECODE_SELECTABLE:
+      fuzz_selectable (text, strlen (text));
       break;
     case DECODE_PATCH_PAIR:
     default:

@@ -5,6 +5,7 @@ plugins_store_sqlite_store_sqlite_la_SOURCES = \
 	plugins/store/sqlite/sqlite-store.h \
 	plugins/store/sqlite/sqlite-schema.c \
 	plugins/store/sqlite/sqlite-read.c \
+	plugins/store/sqlite/sqlite-stmt-cache.c \
 	plugins/store/sqlite/sqlite-writer.c \
 	plugins/store/sqlite/sqlite-watch.c \
 	plugins/store/sqlite/sqlite-checkpoint.c \

@@ -63,7 +63,10 @@ kc_sqlite_readers_free (KcSqliteReaders *readers)
   if (readers->pool)
     g_thread_pool_free (readers->pool, FALSE, TRUE);
   for (guint i = 0; i < readers->all->len; i++)
-    sqlite3_close (g_ptr_array_index (readers->all, i));
+    {
+      kc_sqlite_stmt_forget (g_ptr_array_index (readers->all, i));
+      sqlite3_close (g_ptr_array_index (readers->all, i));
+    }
   g_ptr_array_unref (readers->all);
   g_async_queue_unref (readers->idle);
   g_free (readers->path);
@@ -80,37 +83,49 @@ kc_sqlite_readers_run (KcSqliteReaders *readers, KcSqliteReadFunc func,
   g_thread_pool_push (readers->pool, job, NULL);
 }
 
+/* BEGIN, COMMIT, ROLLBACK through the statement cache. */
+static int
+exec_cached (sqlite3 *db, const char *sql)
+{
+  int rc;
+  sqlite3_stmt *stmt = kc_sqlite_stmt_get (db, sql, &rc);
+  if (stmt == NULL)
+    return rc;
+  rc = sqlite3_step (stmt);
+  kc_sqlite_stmt_put (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 gboolean
 kc_sqlite_read_begin (sqlite3 *db, const char *path, gint64 *out_revision,
                       gint64 *out_compacted, GError **error)
 {
+  static const char meta_sql[]
+      = "SELECT (SELECT value FROM meta WHERE name = 'revision'),"
+        " (SELECT value FROM meta WHERE name = 'compacted')";
   sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  int rc = exec_cached (db, "BEGIN");
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (
-        db,
-        "SELECT (SELECT value FROM meta WHERE name = 'revision'),"
-        " (SELECT value FROM meta WHERE name = 'compacted')",
-        -1, &stmt, NULL);
+    stmt = kc_sqlite_stmt_get (db, meta_sql, &rc);
   if (rc == SQLITE_OK)
     rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
       kc_sqlite_set_error (error, db, rc, path, "starting a read");
-      sqlite3_finalize (stmt);
-      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      kc_sqlite_stmt_put (stmt);
+      exec_cached (db, "ROLLBACK");
       return FALSE;
     }
   *out_revision = sqlite3_column_int64 (stmt, 0);
   *out_compacted = sqlite3_column_int64 (stmt, 1);
-  sqlite3_finalize (stmt);
+  kc_sqlite_stmt_put (stmt);
   return TRUE;
 }
 
 void
 kc_sqlite_read_end (sqlite3 *db)
 {
-  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  exec_cached (db, "COMMIT");
 }
 
 /* COMPACTED / FUTURE_REVISION for a revision the snapshot cannot serve. */
@@ -179,7 +194,7 @@ get_at (sqlite3 *db, const char *path, const char *key, gint64 revision,
   *out_kv = NULL;
   if (revision > 0)
     {
-      rc = sqlite3_prepare_v2 (db, past_sql, -1, &stmt, NULL);
+      stmt = kc_sqlite_stmt_get (db, past_sql, &rc);
       if (rc == SQLITE_OK)
         {
           sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
@@ -190,15 +205,15 @@ get_at (sqlite3 *db, const char *path, const char *key, gint64 revision,
         {
           if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
             *out_kv = kc_sqlite_row_kv (stmt, 0);
-          sqlite3_finalize (stmt);
+          kc_sqlite_stmt_put (stmt);
           return TRUE;
         }
-      sqlite3_finalize (stmt);
+      kc_sqlite_stmt_put (stmt);
       stmt = NULL;
       if (rc != SQLITE_DONE)
         goto failed;
     }
-  rc = sqlite3_prepare_v2 (db, latest_sql, -1, &stmt, NULL);
+  stmt = kc_sqlite_stmt_get (db, latest_sql, &rc);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
@@ -206,7 +221,7 @@ get_at (sqlite3 *db, const char *path, const char *key, gint64 revision,
     }
   if (rc == SQLITE_ROW)
     *out_kv = kc_sqlite_row_kv (stmt, 0);
-  sqlite3_finalize (stmt);
+  kc_sqlite_stmt_put (stmt);
   if (rc == SQLITE_ROW || rc == SQLITE_DONE)
     return TRUE;
 
@@ -382,7 +397,8 @@ range_query (sqlite3 *db, const RangeJob *job, gint64 revision,
       "SELECT * FROM (%s) ORDER BY key LIMIT :limit", source);
   sqlite3_stmt *stmt = NULL;
 
-  int rc = sqlite3_prepare_v2 (db, count_sql, -1, &stmt, NULL);
+  int rc;
+  stmt = kc_sqlite_stmt_get (db, count_sql, &rc);
   if (rc == SQLITE_OK)
     {
       range_bind (stmt, job, revision);
@@ -391,12 +407,12 @@ range_query (sqlite3 *db, const RangeJob *job, gint64 revision,
   if (rc != SQLITE_ROW)
     goto failed;
   result->count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
+  kc_sqlite_stmt_put (stmt);
   stmt = NULL;
   if (job->count_only)
     return TRUE;
 
-  rc = sqlite3_prepare_v2 (db, rows_sql, -1, &stmt, NULL);
+  stmt = kc_sqlite_stmt_get (db, rows_sql, &rc);
   if (rc == SQLITE_OK)
     {
       range_bind (stmt, job, revision);
@@ -405,7 +421,7 @@ range_query (sqlite3 *db, const RangeJob *job, gint64 revision,
     }
   if (rc != SQLITE_DONE)
     goto failed;
-  sqlite3_finalize (stmt);
+  kc_sqlite_stmt_put (stmt);
   result->more = (gint64) result->kvs->len < result->count;
   return TRUE;
 
@@ -413,7 +429,7 @@ failed:;
   g_autofree char *doing
       = g_strdup_printf ("reading the keys under %s", job->prefix);
   kc_sqlite_set_error (error, db, rc, job->store->path, doing);
-  sqlite3_finalize (stmt);
+  kc_sqlite_stmt_put (stmt);
   return FALSE;
 }
 

@@ -161,6 +161,16 @@ G_GNUC_INTERNAL gboolean kc_sqlite_read_begin (sqlite3 *db, const char *path,
                                                GError **error);
 G_GNUC_INTERNAL void kc_sqlite_read_end (sqlite3 *db);
 
+/* sqlite-stmt-cache.c: a prepared statement of @sql on @db, kept for the
+ * connection's next use; NULL with the SQLite code in *@rc.  Give it back
+ * with kc_sqlite_stmt_put() (reset, bindings cleared) instead of
+ * finalizing it; kc_sqlite_stmt_forget() finalizes @db's statements
+ * before the connection closes.  Any thread, one thread per connection. */
+G_GNUC_INTERNAL sqlite3_stmt *kc_sqlite_stmt_get (sqlite3 *db,
+                                                  const char *sql, int *rc);
+G_GNUC_INTERNAL void kc_sqlite_stmt_put (sqlite3_stmt *stmt);
+G_GNUC_INTERNAL void kc_sqlite_stmt_forget (sqlite3 *db);
+
 G_GNUC_INTERNAL void kc_sqlite_get_async (KcSqliteStore *self,
                                           const char *key, gint64 revision,
                                           GCancellable *cancellable,

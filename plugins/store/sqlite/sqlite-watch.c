@@ -216,7 +216,8 @@ replay_read (sqlite3 *db, KcSqliteWatchHub *hub, KcStoreWatch *w,
       "SELECT " KC_SQLITE_LOG_COLUMNS " FROM log WHERE revision >= ?1 AND"
       " revision <= ?2 AND key >= ?3 %s ORDER BY revision LIMIT %d",
       w->prefix_end ? "AND key < ?4" : "", REPLAY_CHUNK);
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  int rc;
+  stmt = kc_sqlite_stmt_get (db, sql, &rc);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, from);
@@ -227,7 +228,7 @@ replay_read (sqlite3 *db, KcSqliteWatchHub *hub, KcStoreWatch *w,
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         g_ptr_array_add (events, kc_sqlite_row_event (stmt));
     }
-  sqlite3_finalize (stmt);
+  kc_sqlite_stmt_put (stmt);
   kc_sqlite_read_end (db);
   if (rc != SQLITE_DONE)
     {
