@@ -14,11 +14,16 @@
  * about COMPACT_TARGET_US: a write queued meanwhile waits only that long. */
 #define COMPACT_CHUNK_MIN 32
 #define COMPACT_CHUNK_MAX 8192
-#define COMPACT_TARGET_US 2000
+#define COMPACT_TARGET_US 1000
+/* After a step, compaction rests this many times as long as the step took:
+ * deleting history writes pages as fast as the disk takes them, the WAL
+ * grows, and the checkpoints that follow make every commit's fsync wait
+ * behind them.  History has no hurry; writes do. */
+#define COMPACT_PAUSE_FACTOR 2
 /* WAL size (pages) that asks the checkpointer for a checkpoint, and the
  * size at which the writer checkpoints itself, because under a sustained
  * load the checkpointer never finds the WAL idle enough to restart it. */
-#define CHECKPOINT_PAGES 4000
+#define CHECKPOINT_PAGES 1000
 #define CHECKPOINT_FORCE_PAGES 50000
 /* How often expired leases are looked for. */
 #define LEASE_CHECK_US (200 * G_TIME_SPAN_MILLISECOND)
@@ -112,6 +117,7 @@ struct _KcSqliteWriter
   gint64 lease_seq;
   gint64 compact_lo; /* history below this revision is purged */
   gint64 compact_chunk;
+  gint64 next_compact; /* monotonic: when compaction may take a step */
   gint64 next_lease_check;
   GPtrArray *events; /* KcSqliteEvent*, of the batch being applied */
 
@@ -688,10 +694,17 @@ writer_thread (gpointer data)
     {
       guint n_ops = 0;
       gboolean compacting = w->compact_lo < w->compacted;
+      gint64 wake = w->next_lease_check;
+      if (compacting && w->next_compact > g_get_monotonic_time ())
+        {
+          /* Pacing: wait for writes (served at once) or the next step. */
+          wake = MIN (wake, w->next_compact);
+          compacting = FALSE;
+        }
 
       g_mutex_lock (&w->lock);
       while (g_queue_is_empty (&w->queue) && !w->stopping && !compacting)
-        if (!g_cond_wait_until (&w->cond, &w->lock, w->next_lease_check))
+        if (!g_cond_wait_until (&w->cond, &w->lock, wake))
           break;
       while (n_ops < w->batch_max && !g_queue_is_empty (&w->queue))
         ops[n_ops++] = g_queue_pop_head (&w->queue);
@@ -709,8 +722,14 @@ writer_thread (gpointer data)
         }
       if (n_ops > 0 || (expired && expired->len > 0))
         run_batch (w, ops, n_ops, expired);
-      if (w->compact_lo < w->compacted)
-        compact_step (w);
+      if (w->compact_lo < w->compacted
+          && g_get_monotonic_time () >= w->next_compact)
+        {
+          gint64 start = g_get_monotonic_time ();
+          compact_step (w);
+          gint64 end = g_get_monotonic_time ();
+          w->next_compact = end + (end - start) * COMPACT_PAUSE_FACTOR;
+        }
     }
   return NULL;
 }
