@@ -112,10 +112,18 @@ kc_watch_event_unref (KcWatchEvent *event)
   g_free (event);
 }
 
-/* What selectors test, without parsing the whole object when the text
- * allows (selectable-fields.h). */
 static JsonNode *
-parse_bytes (GBytes *bytes)
+parse_whole (GBytes *bytes)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+  return kc_object_parse (data, len, NULL);
+}
+
+/* What selectors test, without parsing the whole object when the text
+ * allows (selectable-fields.h).  Only for selecting: it lacks the rest. */
+static JsonNode *
+parse_selectable (GBytes *bytes)
 {
   gsize len = 0;
   const char *data = g_bytes_get_data (bytes, &len);
@@ -127,7 +135,7 @@ JsonNode *
 kc_watch_event_object (KcWatchEvent *event)
 {
   if (event->object_node == NULL && event->object)
-    event->object_node = parse_bytes (event->object);
+    event->object_node = parse_selectable (event->object);
   return event->object_node;
 }
 
@@ -135,7 +143,7 @@ JsonNode *
 kc_watch_event_prev (KcWatchEvent *event)
 {
   if (event->prev_node == NULL && event->prev)
-    event->prev_node = parse_bytes (event->prev);
+    event->prev_node = parse_selectable (event->prev);
   return event->prev_node;
 }
 
@@ -144,7 +152,7 @@ kc_watch_event_deleted_json (KcWatchEvent *event)
 {
   if (event->deleted == NULL && event->prev)
     {
-      g_autoptr (JsonNode) last = parse_bytes (event->prev);
+      g_autoptr (JsonNode) last = parse_whole (event->prev);
       if (last == NULL)
         return event->prev;
       kc_object_set_resource_version (last, event->revision);

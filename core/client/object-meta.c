@@ -55,6 +55,30 @@ kc_object_get_key (JsonNode *object)
   return g_strdup (name ? name : "");
 }
 
+JsonObject *
+kc_json_get_object (JsonObject *object, const char *name)
+{
+  JsonNode *n = object ? json_object_get_member (object, name) : NULL;
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+JsonArray *
+kc_json_get_array (JsonObject *object, const char *name)
+{
+  JsonNode *n = object ? json_object_get_member (object, name) : NULL;
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+const char *
+kc_json_get_string (JsonObject *object, const char *name)
+{
+  JsonNode *n = object ? json_object_get_member (object, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE (n)
+                 && json_node_get_value_type (n) == G_TYPE_STRING
+             ? json_node_get_string (n)
+             : NULL;
+}
+
 GBytes *
 kcc_json_to_bytes (JsonNode *node)
 {

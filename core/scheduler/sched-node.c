@@ -71,13 +71,13 @@ node_parse_taints (KcSchedNode *node, JsonObject *spec)
       if (!JSON_NODE_HOLDS_OBJECT (e))
         continue;
       JsonObject *t = json_node_get_object (e);
-      const char *key = kc_sched_member_string (t, "key");
+      const char *key = kc_json_get_string (t, "key");
       if (key == NULL)
         continue;
       KcSchedTaint *taint = &node->taints[node->n_taints++];
       taint->key = key;
-      taint->value = kc_sched_member_string (t, "value") ?: "";
-      taint->effect = kc_sched_member_string (t, "effect") ?: "";
+      taint->value = kc_json_get_string (t, "value") ?: "";
+      taint->effect = kc_json_get_string (t, "effect") ?: "";
     }
 }
 
@@ -87,16 +87,16 @@ node_set_object (KcSchedNode *node, JsonNode *object)
   node_clear_object (node);
   node->object = json_node_ref (object);
   JsonObject *root = json_node_get_object (object);
-  JsonObject *spec = kc_sched_member_object (root, "spec");
-  JsonObject *status = kc_sched_member_object (root, "status");
-  node->labels = kc_sched_member_object (
-      kc_sched_member_object (root, "metadata"), "labels");
+  JsonObject *spec = kc_json_get_object (root, "spec");
+  JsonObject *status = kc_json_get_object (root, "status");
+  node->labels = kc_json_get_object (
+      kc_json_get_object (root, "metadata"), "labels");
   node->unschedulable = spec && json_object_has_member (spec, "unschedulable")
                         && json_object_get_boolean_member_with_default (
                             spec, "unschedulable", FALSE);
   node_parse_taints (node, spec);
-  JsonObject *allocatable = kc_sched_member_object (status, "allocatable");
-  JsonObject *capacity = kc_sched_member_object (status, "capacity");
+  JsonObject *allocatable = kc_json_get_object (status, "allocatable");
+  JsonObject *capacity = kc_json_get_object (status, "capacity");
   for (int r = 0; r < KC_SCHED_N_RESOURCES; r++)
     {
       gint64 v = resource_quantity (allocatable, r);
@@ -130,7 +130,7 @@ kc_sched_node_get_labels (const KcSchedNode *node)
 const char *
 kc_sched_node_get_label (const KcSchedNode *node, const char *key)
 {
-  return kc_sched_member_string (node->labels, key);
+  return kc_json_get_string (node->labels, key);
 }
 
 gboolean
@@ -237,8 +237,8 @@ KcSchedNode *
 kc_sched_snapshot_set_node (KcSchedSnapshot *snapshot, JsonNode *object)
 {
   JsonObject *meta
-      = kc_sched_member_object (json_node_get_object (object), "metadata");
-  const char *name = kc_sched_member_string (meta, "name");
+      = kc_json_get_object (json_node_get_object (object), "metadata");
+  const char *name = kc_json_get_string (meta, "name");
   g_return_val_if_fail (name != NULL, NULL);
   KcSchedNode *node = lookup_or_add (snapshot, name);
   node_set_object (node, object);

@@ -41,9 +41,9 @@ static void
 container_requests (JsonObject *container, gboolean scoring,
                     gint64 out[KC_SCHED_N_RESOURCES])
 {
-  JsonObject *resources = kc_sched_member_object (container, "resources");
-  JsonObject *requests = kc_sched_member_object (resources, "requests");
-  JsonObject *limits = kc_sched_member_object (resources, "limits");
+  JsonObject *resources = kc_json_get_object (container, "resources");
+  JsonObject *requests = kc_json_get_object (resources, "requests");
+  JsonObject *limits = kc_json_get_object (resources, "limits");
   for (int r = 0; r < KC_SCHED_RESOURCE_PODS; r++)
     {
       gint64 v = list_quantity (requests, r);
@@ -86,19 +86,19 @@ pod_requests (JsonObject *spec, gboolean scoring,
   gint64 init_max[KC_SCHED_N_RESOURCES] = { 0 };
   gint64 c[KC_SCHED_N_RESOURCES];
 
-  JsonArray *containers = kc_sched_member_array (spec, "containers");
+  JsonArray *containers = kc_json_get_array (spec, "containers");
   for (guint i = 0; containers && i < json_array_get_length (containers); i++)
     {
       container_requests (json_array_get_object_element (containers, i),
                           scoring, c);
       add_to (sum, c);
     }
-  JsonArray *inits = kc_sched_member_array (spec, "initContainers");
+  JsonArray *inits = kc_json_get_array (spec, "initContainers");
   for (guint i = 0; inits && i < json_array_get_length (inits); i++)
     {
       JsonObject *ic = json_array_get_object_element (inits, i);
       container_requests (ic, scoring, c);
-      if (g_strcmp0 (kc_sched_member_string (ic, "restartPolicy"), "Always")
+      if (g_strcmp0 (kc_json_get_string (ic, "restartPolicy"), "Always")
           == 0)
         {
           add_to (sum, c);
@@ -113,7 +113,7 @@ pod_requests (JsonObject *spec, gboolean scoring,
     }
   max_to (sum, init_max);
 
-  JsonObject *overhead = kc_sched_member_object (spec, "overhead");
+  JsonObject *overhead = kc_json_get_object (spec, "overhead");
   for (int r = 0; r < KC_SCHED_RESOURCE_PODS; r++)
     {
       gint64 v = list_quantity (overhead, r);
@@ -149,9 +149,9 @@ parse_time (const char *text)
 static gboolean
 has_pod_affinity (JsonObject *spec)
 {
-  JsonObject *affinity = kc_sched_member_object (spec, "affinity");
-  return kc_sched_member_object (affinity, "podAffinity") != NULL
-         || kc_sched_member_object (affinity, "podAntiAffinity") != NULL;
+  JsonObject *affinity = kc_json_get_object (spec, "affinity");
+  return kc_json_get_object (affinity, "podAffinity") != NULL
+         || kc_json_get_object (affinity, "podAntiAffinity") != NULL;
 }
 
 KcSchedPod *
@@ -163,41 +163,41 @@ kc_sched_pod_new (JsonNode *object)
   pod->object = json_node_ref (object);
 
   JsonObject *root = json_node_get_object (object);
-  JsonObject *meta = kc_sched_member_object (root, "metadata");
-  pod->spec = kc_sched_member_object (root, "spec");
+  JsonObject *meta = kc_json_get_object (root, "metadata");
+  pod->spec = kc_json_get_object (root, "spec");
   if (pod->spec == NULL)
     pod->spec = empty_object ();
-  pod->labels = kc_sched_member_object (meta, "labels");
-  pod->namespace = kc_sched_member_string (meta, "namespace");
+  pod->labels = kc_json_get_object (meta, "labels");
+  pod->namespace = kc_json_get_string (meta, "namespace");
   if (pod->namespace == NULL)
     pod->namespace = "default";
-  pod->name = kc_sched_member_string (meta, "name");
+  pod->name = kc_json_get_string (meta, "name");
   if (pod->name == NULL)
     pod->name = "";
-  pod->uid = kc_sched_member_string (meta, "uid");
+  pod->uid = kc_json_get_string (meta, "uid");
   if (pod->uid == NULL)
     pod->uid = "";
   pod->key = g_strconcat (pod->namespace, "/", pod->name, NULL);
-  pod->scheduler_name = kc_sched_member_string (pod->spec, "schedulerName");
+  pod->scheduler_name = kc_json_get_string (pod->spec, "schedulerName");
   if (pod->scheduler_name == NULL || *pod->scheduler_name == '\0')
     pod->scheduler_name = "default-scheduler";
-  const char *node_name = kc_sched_member_string (pod->spec, "nodeName");
+  const char *node_name = kc_json_get_string (pod->spec, "nodeName");
   pod->node_name = node_name && *node_name ? g_strdup (node_name) : NULL;
   if (json_object_has_member (pod->spec, "priority"))
     pod->priority = (gint32)json_object_get_int_member_with_default (
         pod->spec, "priority", 0);
   pod->creation_time
-      = parse_time (kc_sched_member_string (meta, "creationTimestamp"));
+      = parse_time (kc_json_get_string (meta, "creationTimestamp"));
   pod_requests (pod->spec, FALSE, pod->request);
   pod_requests (pod->spec, TRUE, pod->scoring_request);
   pod->has_pod_affinity = has_pod_affinity (pod->spec);
 
-  const char *phase = kc_sched_member_string (
-      kc_sched_member_object (root, "status"), "phase");
+  const char *phase = kc_json_get_string (
+      kc_json_get_object (root, "status"), "phase");
   pod->terminal = g_strcmp0 (phase, "Succeeded") == 0
                   || g_strcmp0 (phase, "Failed") == 0;
   pod->terminating
-      = kc_sched_member_string (meta, "deletionTimestamp") != NULL;
+      = kc_json_get_string (meta, "deletionTimestamp") != NULL;
   return pod;
 }
 

@@ -9,6 +9,7 @@
  * read from the filter/score threads. */
 #pragma once
 
+#include <kcore/client.h>
 #include <kcore/scheduler.h>
 
 G_BEGIN_DECLS
@@ -64,32 +65,6 @@ struct _KcSchedSnapshot
   GHashTable *by_name;      /* name -> KcSchedNode (also placeholders) */
   GPtrArray *affinity_pods; /* KcSchedPod on nodes with pod affinity */
 };
-
-/* Members of a JSON object of the expected type, NULL otherwise (also when
- * @o is NULL): the objects come from users, anything may be missing or of
- * the wrong type. */
-static inline JsonObject *
-kc_sched_member_object (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static inline JsonArray *
-kc_sched_member_array (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-}
-
-static inline const char *
-kc_sched_member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && json_node_get_value_type (n) == G_TYPE_STRING
-             ? json_node_get_string (n)
-             : NULL;
-}
 
 /* Parses @object (a v1 Pod; a reference is taken).  (transfer full) */
 KcSchedPod *kc_sched_pod_new (JsonNode *object);

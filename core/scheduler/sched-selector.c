@@ -35,8 +35,8 @@ parse_integer (const char *s, gint64 *out)
 static gboolean
 requirement_matches (JsonObject *req, const char *value, gboolean node_ops)
 {
-  const char *op = kc_sched_member_string (req, "operator");
-  JsonArray *values = kc_sched_member_array (req, "values");
+  const char *op = kc_json_get_string (req, "operator");
+  JsonArray *values = kc_json_get_array (req, "values");
   if (op == NULL)
     return FALSE;
   if (strcmp (op, "In") == 0)
@@ -64,26 +64,26 @@ kc_sched_label_selector_matches (JsonObject *selector, JsonObject *labels)
 {
   if (selector == NULL)
     return FALSE;
-  JsonObject *match = kc_sched_member_object (selector, "matchLabels");
+  JsonObject *match = kc_json_get_object (selector, "matchLabels");
   if (match)
     {
       g_autoptr (GList) keys = json_object_get_members (match);
       for (GList *k = keys; k; k = k->next)
-        if (g_strcmp0 (kc_sched_member_string (match, k->data),
-                       kc_sched_member_string (labels, k->data))
+        if (g_strcmp0 (kc_json_get_string (match, k->data),
+                       kc_json_get_string (labels, k->data))
             != 0)
           return FALSE;
     }
-  JsonArray *exprs = kc_sched_member_array (selector, "matchExpressions");
+  JsonArray *exprs = kc_json_get_array (selector, "matchExpressions");
   for (guint i = 0; exprs && i < json_array_get_length (exprs); i++)
     {
       JsonNode *e = json_array_get_element (exprs, i);
       if (!JSON_NODE_HOLDS_OBJECT (e))
         return FALSE;
       JsonObject *req = json_node_get_object (e);
-      const char *key = kc_sched_member_string (req, "key");
+      const char *key = kc_json_get_string (req, "key");
       if (key == NULL
-          || !requirement_matches (req, kc_sched_member_string (labels, key),
+          || !requirement_matches (req, kc_json_get_string (labels, key),
                                    FALSE))
         return FALSE;
     }
@@ -93,8 +93,8 @@ kc_sched_label_selector_matches (JsonObject *selector, JsonObject *labels)
 gboolean
 kc_sched_node_selector_term_matches (JsonObject *term, const KcSchedNode *node)
 {
-  JsonArray *exprs = kc_sched_member_array (term, "matchExpressions");
-  JsonArray *fields = kc_sched_member_array (term, "matchFields");
+  JsonArray *exprs = kc_json_get_array (term, "matchExpressions");
+  JsonArray *fields = kc_json_get_array (term, "matchFields");
   guint n_exprs = exprs ? json_array_get_length (exprs) : 0;
   guint n_fields = fields ? json_array_get_length (fields) : 0;
   if (n_exprs + n_fields == 0)
@@ -105,7 +105,7 @@ kc_sched_node_selector_term_matches (JsonObject *term, const KcSchedNode *node)
       if (!JSON_NODE_HOLDS_OBJECT (e))
         return FALSE;
       JsonObject *req = json_node_get_object (e);
-      const char *key = kc_sched_member_string (req, "key");
+      const char *key = kc_json_get_string (req, "key");
       if (key == NULL
           || !requirement_matches (req, kc_sched_node_get_label (node, key),
                                    TRUE))
@@ -118,7 +118,7 @@ kc_sched_node_selector_term_matches (JsonObject *term, const KcSchedNode *node)
         return FALSE;
       JsonObject *req = json_node_get_object (e);
       /* metadata.name is the only field Kubernetes supports here. */
-      if (g_strcmp0 (kc_sched_member_string (req, "key"), "metadata.name") != 0
+      if (g_strcmp0 (kc_json_get_string (req, "key"), "metadata.name") != 0
           || !requirement_matches (req, node->name, TRUE))
         return FALSE;
     }
@@ -128,12 +128,12 @@ kc_sched_node_selector_term_matches (JsonObject *term, const KcSchedNode *node)
 static gboolean
 node_selector_matches (JsonObject *spec, const KcSchedNode *node)
 {
-  JsonObject *selector = kc_sched_member_object (spec, "nodeSelector");
+  JsonObject *selector = kc_json_get_object (spec, "nodeSelector");
   if (selector == NULL)
     return TRUE;
   g_autoptr (GList) keys = json_object_get_members (selector);
   for (GList *k = keys; k; k = k->next)
-    if (g_strcmp0 (kc_sched_member_string (selector, k->data),
+    if (g_strcmp0 (kc_json_get_string (selector, k->data),
                    kc_sched_node_get_label (node, k->data))
         != 0)
       return FALSE;
@@ -143,13 +143,13 @@ node_selector_matches (JsonObject *spec, const KcSchedNode *node)
 static gboolean
 required_node_affinity_matches (JsonObject *spec, const KcSchedNode *node)
 {
-  JsonObject *required = kc_sched_member_object (
-      kc_sched_member_object (kc_sched_member_object (spec, "affinity"),
+  JsonObject *required = kc_json_get_object (
+      kc_json_get_object (kc_json_get_object (spec, "affinity"),
                               "nodeAffinity"),
       "requiredDuringSchedulingIgnoredDuringExecution");
   if (required == NULL)
     return TRUE;
-  JsonArray *terms = kc_sched_member_array (required, "nodeSelectorTerms");
+  JsonArray *terms = kc_json_get_array (required, "nodeSelectorTerms");
   for (guint i = 0; terms && i < json_array_get_length (terms); i++)
     {
       JsonNode *t = json_array_get_element (terms, i);
@@ -173,9 +173,9 @@ static gboolean
 toleration_tolerates (JsonObject *t, const char *key, const char *value,
                       const char *effect)
 {
-  const char *t_effect = kc_sched_member_string (t, "effect");
-  const char *t_key = kc_sched_member_string (t, "key");
-  const char *op = kc_sched_member_string (t, "operator");
+  const char *t_effect = kc_json_get_string (t, "effect");
+  const char *t_key = kc_json_get_string (t, "key");
+  const char *op = kc_json_get_string (t, "operator");
   if (t_effect && *t_effect && g_strcmp0 (t_effect, effect) != 0)
     return FALSE;
   if (t_key && *t_key && g_strcmp0 (t_key, key) != 0)
@@ -186,7 +186,7 @@ toleration_tolerates (JsonObject *t, const char *key, const char *value,
   if (t_key == NULL || *t_key == '\0')
     return FALSE;
   if (op == NULL || *op == '\0' || strcmp (op, "Equal") == 0)
-    return g_strcmp0 (kc_sched_member_string (t, "value") ?: "", value ?: "")
+    return g_strcmp0 (kc_json_get_string (t, "value") ?: "", value ?: "")
            == 0;
   return FALSE;
 }
@@ -195,7 +195,7 @@ gboolean
 kc_sched_pod_tolerates_taint (const KcSchedPod *pod, const char *key,
                               const char *value, const char *effect)
 {
-  JsonArray *tolerations = kc_sched_member_array (pod->spec, "tolerations");
+  JsonArray *tolerations = kc_json_get_array (pod->spec, "tolerations");
   for (guint i = 0; tolerations && i < json_array_get_length (tolerations);
        i++)
     {

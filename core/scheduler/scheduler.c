@@ -656,9 +656,9 @@ static void
 trim_object (JsonNode *obj, gpointer data)
 {
   JsonObject *root = json_node_get_object (obj);
-  JsonObject *meta = kc_sched_member_object (root, "metadata");
-  JsonObject *annotations = kc_sched_member_object (meta, "annotations");
-  JsonObject *status = kc_sched_member_object (root, "status");
+  JsonObject *meta = kc_json_get_object (root, "metadata");
+  JsonObject *annotations = kc_json_get_object (meta, "annotations");
+  JsonObject *status = kc_json_get_object (root, "status");
   gboolean is_pod = GPOINTER_TO_INT (data);
 
   if (meta)
@@ -668,7 +668,7 @@ trim_object (JsonNode *obj, gpointer data)
         annotations, "kubectl.kubernetes.io/last-applied-configuration");
   if (status && is_pod)
     {
-      const char *phase = kc_sched_member_string (status, "phase");
+      const char *phase = kc_json_get_string (status, "phase");
       g_autofree char *kept = g_strdup (phase);
       g_autoptr (GList) members = json_object_get_members (status);
       for (GList *m = members; m; m = m->next)

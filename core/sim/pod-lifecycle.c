@@ -28,30 +28,6 @@ static gboolean pod_run (SimWork *work);
 
 /* ---- JSON accessors (borrowed; NULL/default when absent or mistyped) ---- */
 
-static JsonObject *
-object_member (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-}
-
-static JsonArray *
-array_member (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-}
-
-static const char *
-string_member (JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_VALUE (n)
-                 && json_node_get_value_type (n) == G_TYPE_STRING
-             ? json_node_get_string (n)
-             : NULL;
-}
-
 static gint64
 int_member (JsonObject *o, const char *name, gint64 fallback)
 {
@@ -127,8 +103,8 @@ read_containers (SimContainer *out, JsonArray *a, guint16 n)
       JsonNode *c = json_array_get_element (a, i);
       JsonObject *o = JSON_NODE_HOLDS_OBJECT (c) ? json_node_get_object (c)
                                                   : NULL;
-      const char *name = string_member (o, "name");
-      const char *image = string_member (o, "image");
+      const char *name = kc_json_get_string (o, "name");
+      const char *image = kc_json_get_string (o, "image");
       /* Interned: a cluster has few distinct container names and images,
        * so 150,000 pods share a handful of strings. */
       out[i].name = g_intern_string (name ? name : "");
@@ -139,9 +115,9 @@ read_containers (SimContainer *out, JsonArray *a, guint16 n)
 static void
 read_annotations (SimPod *pod, JsonObject *meta)
 {
-  JsonObject *ann = object_member (meta, "annotations");
-  const char *run = string_member (ann, RUN_SECONDS_ANNOTATION);
-  const char *code = string_member (ann, EXIT_CODE_ANNOTATION);
+  JsonObject *ann = kc_json_get_object (meta, "annotations");
+  const char *run = kc_json_get_string (ann, RUN_SECONDS_ANNOTATION);
+  const char *code = kc_json_get_string (ann, EXIT_CODE_ANNOTATION);
 
   pod->run_ms = SIM_RUN_FOREVER;
   pod->exit_code = 0;
@@ -172,7 +148,7 @@ read_annotations (SimPod *pod, JsonObject *meta)
 static SimRestartPolicy
 restart_policy_of (JsonObject *spec)
 {
-  const char *p = string_member (spec, "restartPolicy");
+  const char *p = kc_json_get_string (spec, "restartPolicy");
   if (g_strcmp0 (p, "Never") == 0)
     return SIM_RESTART_NEVER;
   if (g_strcmp0 (p, "OnFailure") == 0)
@@ -186,7 +162,7 @@ static void
 adopt_running (Sim *sim, SimPod *pod, JsonObject *status)
 {
   SimNode *node = node_of (sim, pod);
-  const char *ip = string_member (status, "podIP");
+  const char *ip = kc_json_get_string (status, "podIP");
   char prefix[16];
   guint wanted = 0;
   gint64 now = g_get_real_time ();
@@ -198,20 +174,20 @@ adopt_running (Sim *sim, SimPod *pod, JsonObject *status)
   pod->ip = sim_node_take_ip (node, (guint8) MIN (wanted, 255));
   pod->ip_held = pod->ip != 0;
   pod->phase = SIM_POD_RUNNING;
-  pod->start_us = sim_time_parse (string_member (status, "startTime"));
+  pod->start_us = sim_time_parse (kc_json_get_string (status, "startTime"));
   if (pod->start_us == 0)
     pod->start_us = now;
   pod->run_start_us = now;
 
-  JsonArray *cs = array_member (status, "containerStatuses");
+  JsonArray *cs = kc_json_get_array (status, "containerStatuses");
   if (cs && json_array_get_length (cs) > 0
       && JSON_NODE_HOLDS_OBJECT (json_array_get_element (cs, 0)))
     {
       JsonObject *c = json_array_get_object_element (cs, 0);
       pod->restart_count = (guint32) CLAMP (int_member (c, "restartCount", 0),
                                             0, G_MAXINT32);
-      gint64 at = sim_time_parse (string_member (
-          object_member (object_member (c, "state"), "running"),
+      gint64 at = sim_time_parse (kc_json_get_string (
+          kc_json_get_object (kc_json_get_object (c, "state"), "running"),
           "startedAt"));
       if (at)
         pod->run_start_us = at;
@@ -231,10 +207,10 @@ static SimPod *
 pod_new (Sim *sim, SimNode *node, char *key, gsize ns_len, const char *uid,
          JsonObject *obj)
 {
-  JsonObject *meta = object_member (obj, "metadata");
-  JsonObject *spec = object_member (obj, "spec");
-  JsonObject *status = object_member (obj, "status");
-  const char *phase = string_member (status, "phase");
+  JsonObject *meta = kc_json_get_object (obj, "metadata");
+  JsonObject *spec = kc_json_get_object (obj, "spec");
+  JsonObject *status = kc_json_get_object (obj, "status");
+  const char *phase = kc_json_get_string (status, "phase");
   SimPod *pod = g_new0 (SimPod, 1);
 
   pod->key = key;
@@ -250,8 +226,8 @@ pod_new (Sim *sim, SimNode *node, char *key, gsize ns_len, const char *uid,
 
   /* Read even for a finished pod: its containers' (empty) logs are
    * served. */
-  JsonArray *init = array_member (spec, "initContainers");
-  JsonArray *containers = array_member (spec, "containers");
+  JsonArray *init = kc_json_get_array (spec, "initContainers");
+  JsonArray *containers = kc_json_get_array (spec, "containers");
   pod->n_init = count_containers (init);
   pod->n_containers = count_containers (containers);
   pod->containers = g_new0 (SimContainer, pod->n_init + pod->n_containers);
@@ -517,12 +493,12 @@ sim_pod_observe (Sim *sim, JsonNode *object, guint8 epoch)
   if (object == NULL || !JSON_NODE_HOLDS_OBJECT (object))
     return;
   JsonObject *obj = json_node_get_object (object);
-  JsonObject *meta = object_member (obj, "metadata");
-  const char *ns = string_member (meta, "namespace");
-  const char *name = string_member (meta, "name");
-  const char *uid = string_member (meta, "uid");
+  JsonObject *meta = kc_json_get_object (obj, "metadata");
+  const char *ns = kc_json_get_string (meta, "namespace");
+  const char *name = kc_json_get_string (meta, "name");
+  const char *uid = kc_json_get_string (meta, "uid");
   SimNode *node = sim_node_lookup (
-      sim, string_member (object_member (obj, "spec"), "nodeName"));
+      sim, kc_json_get_string (kc_json_get_object (obj, "spec"), "nodeName"));
   if (ns == NULL || name == NULL || uid == NULL || strlen (ns) > 1000)
     return;
 
@@ -547,7 +523,7 @@ sim_pod_observe (Sim *sim, JsonNode *object, guint8 epoch)
   else
     g_free (key);
   pod->epoch = epoch;
-  if (string_member (meta, "deletionTimestamp") && !pod->deleting)
+  if (kc_json_get_string (meta, "deletionTimestamp") && !pod->deleting)
     start_deletion (sim, pod);
 }
 

@@ -274,6 +274,14 @@ const char *kc_object_get_uid (JsonNode *object);
 /* "namespace/name", or "name" for cluster-scoped objects.  Transfer full. */
 char *kc_object_get_key (JsonNode *object);
 
+/* Member @name of @object when it has the type asked for, else NULL (also
+ * when @object is NULL): for reading objects users wrote, where any field
+ * may be missing or of another type.  Borrowed from @object.  Any
+ * thread. */
+JsonObject *kc_json_get_object (JsonObject *object, const char *name);
+JsonArray *kc_json_get_array (JsonObject *object, const char *name);
+const char *kc_json_get_string (JsonObject *object, const char *name);
+
 /* ---- Streams ---------------------------------------------------------------- */
 
 /* A streaming GET: the response body is handed over chunk by chunk as it
