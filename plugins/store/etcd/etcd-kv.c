@@ -131,8 +131,8 @@ get_reply (JsonNode *root, const GError *error, gboolean maybe_applied,
       return;
     }
   JsonObject *reply = json_node_get_object (root);
-  op->read_revision = op->revision > 0 ? op->revision
-                                       : kc_etcd_json_revision (reply);
+  gint64 header_rev = kc_etcd_store_reply_revision (op->self, reply);
+  op->read_revision = op->revision > 0 ? op->revision : header_rev;
   JsonObject *kv = first_kv (reply, "kvs");
   if (kv)
     op->kv = kc_etcd_kv_from_json (kv, op->self->prefix_len, TRUE);
@@ -212,8 +212,8 @@ range_reply (JsonNode *root, const GError *error, gboolean maybe_applied,
   JsonObject *reply = json_node_get_object (root);
   KcStoreRangeResult *r = g_new0 (KcStoreRangeResult, 1);
   r->kvs = g_ptr_array_new_with_free_func ((GDestroyNotify) kc_store_kv_free);
-  r->revision = op->revision > 0 ? op->revision
-                                 : kc_etcd_json_revision (reply);
+  gint64 header_rev = kc_etcd_store_reply_revision (op->self, reply);
+  r->revision = op->revision > 0 ? op->revision : header_rev;
   r->count = kc_etcd_json_int (reply, "count");
   r->more = kc_etcd_json_bool (reply, "more");
   JsonArray *kvs = json_object_has_member (reply, "kvs")
@@ -460,7 +460,7 @@ write_succeeded (GTask *task, WriteOp *op, JsonObject *reply)
       if (prev)
         op->out_kv = kc_etcd_kv_from_json (prev, op->self->prefix_len, TRUE);
     }
-  g_task_return_int (task, kc_etcd_json_revision (reply));
+  g_task_return_int (task, kc_etcd_store_reply_revision (op->self, reply));
 }
 
 /* The reply to the read-back of a write whose outcome was unknown. */

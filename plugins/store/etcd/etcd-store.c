@@ -62,6 +62,25 @@ typedef struct
   gint64 revision;
 } Probe;
 
+gint64
+kc_etcd_store_reply_revision (KcEtcdStore *self, JsonObject *reply)
+{
+  gint64 revision = kc_etcd_json_revision (reply);
+  g_mutex_lock (&self->lock);
+  self->seen_rev = MAX (self->seen_rev, revision);
+  g_mutex_unlock (&self->lock);
+  return revision;
+}
+
+gint64
+kc_etcd_store_seen_revision (KcEtcdStore *self)
+{
+  g_mutex_lock (&self->lock);
+  gint64 revision = self->seen_rev;
+  g_mutex_unlock (&self->lock);
+  return revision;
+}
+
 static void
 probe_reply (JsonNode *root, const GError *error, gboolean maybe_applied,
              gpointer data)
@@ -104,6 +123,7 @@ probe (KcEtcdStore *self, GError **error)
     }
   kc_host_info (self->host, "etcd store: connected, prefix \"%s\", "
                 "revision %" G_GINT64_FORMAT, self->prefix, p.revision);
+  self->seen_rev = p.revision;
   return TRUE;
 }
 

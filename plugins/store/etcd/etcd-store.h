@@ -116,7 +116,18 @@ typedef struct
   KcEtcdWatchHub *watches;
   GMutex lock;
   gint64 compact_rev; /* the highest compact() of this instance */
+  gint64 seen_rev;    /* the highest header.revision of a reply, under
+                         @lock */
 } KcEtcdStore;
+
+/* header.revision of @reply, remembered as seen when it is the highest so
+ * far.  Any thread. */
+gint64 kc_etcd_store_reply_revision (KcEtcdStore *self, JsonObject *reply);
+/* The highest revision any reply has shown this instance: a watch "from
+ * now" starts after it, so that it cannot miss a write this instance
+ * makes after the watch call (etcd's own "now" is when the watch request
+ * reaches it, which may be after such a write).  Any thread. */
+gint64 kc_etcd_store_seen_revision (KcEtcdStore *self);
 
 /* prefix + key.  (transfer full) */
 char *kc_etcd_store_full_key (KcEtcdStore *self, const char *key);

@@ -372,7 +372,14 @@ kc_etcd_watch_start (KcEtcdWatchHub *hub, const char *prefix,
   w->func = func;
   w->user_data = user_data;
   w->destroy = destroy;
-  w->next_rev = MAX (start_revision, 0);
+  /* "From now" is from after every reply this instance has had: etcd's
+   * own now is when the watch request reaches it, possibly after a write
+   * the caller makes right after this call. */
+  w->next_rev = start_revision > 0
+                    ? start_revision
+                    : kc_etcd_store_seen_revision (self) + 1;
+  if (w->next_rev == 1)
+    w->next_rev = 0; /* nothing seen yet: etcd's now */
   g_autofree char *full = kc_etcd_store_full_key (self, w->prefix);
   gsize len = strlen (full);
   w->key_b64 = len ? kc_etcd_b64 (full, len) : g_strdup ("AA==");
