@@ -46,7 +46,8 @@ static const KcConfigKey core_keys[] = {
   { "api-servers", KC_CONFIG_TYPE_LIST, 0, "http://127.0.0.1:8080", 0, 0,
     NULL,
     "URLs of the API server(s) the client components (scheduler, ...) "
-    "use, tried in order" },
+    "use, tried in order; default: this node's [apiserver] listen when it "
+    "runs one" },
   { "api-token-file", KC_CONFIG_TYPE_PATH, 0, NULL, 0, 0, NULL,
     "file holding the bearer token client components present" },
   { "api-ca-file", KC_CONFIG_TYPE_PATH, 0, NULL, 0, 0, NULL,

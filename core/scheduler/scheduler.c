@@ -583,13 +583,40 @@ on_released (GObject *source, GAsyncResult *result, gpointer data)
   s->released = TRUE;
 }
 
+/* [kcore] api-servers; when the file leaves it out and runs the API server
+ * itself, that server (so that changing [apiserver] listen is enough). */
+static char **
+api_server_urls (const KcConfigFile *config)
+{
+  const KcConfigGroup *core = kc_config_file_get_core (config);
+  const char *const *components = kc_config_file_get_components (config);
+  if (!kc_config_group_has_key (core, "api-servers")
+      && g_strv_contains (components, "apiserver"))
+    {
+      const KcConfigGroup *api
+          = kc_config_file_get_component (config, "apiserver");
+      gboolean tls = kc_config_group_has_key (api, "tls-cert-file");
+      const char *listen = kc_config_group_get_string (api, "listen");
+      /* A wildcard address is reached on loopback. */
+      g_autofree char *host_port
+          = g_str_has_prefix (listen, "0.0.0.0:")
+                ? g_strconcat ("127.0.0.1", listen + strlen ("0.0.0.0"), NULL)
+                : g_strdup (listen);
+      char *url = g_strconcat (tls ? "https://" : "http://", host_port, NULL);
+      char **urls = g_new0 (char *, 2);
+      urls[0] = url;
+      return urls;
+    }
+  return kc_config_group_get_list (core, "api-servers");
+}
+
 /* @rate_limited: the client of the scheduling work obeys client-qps; the
  * Lease's own client does not (a renewal must never wait). */
 static KcClient *
 make_client (KcDaemon *daemon, gboolean rate_limited, GError **error)
 {
   const KcConfigGroup *core = kc_config_file_get_core (daemon->config);
-  g_auto (GStrv) urls = kc_config_group_get_list (core, "api-servers");
+  g_auto (GStrv) urls = api_server_urls (daemon->config);
   g_autoptr (KcClient) client
       = kc_client_new ((const char *const *)urls, error);
   if (client == NULL)

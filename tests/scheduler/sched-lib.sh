@@ -47,7 +47,7 @@ sched_write_config () {
 components=apiserver;scheduler
 plugin-path=$KCORE_BUILDDIR/plugins
 data-dir=$sched_dir/data
-api-servers=http://127.0.0.1:$2
+# No api-servers: the scheduler finds this node's API server by its listen.
 [apiserver]
 listen=127.0.0.1:$2
 [store]
