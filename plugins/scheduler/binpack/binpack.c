@@ -8,14 +8,7 @@
  * memory). */
 #include "build-config.h"
 
-#include <kcore/host.h>
-#include <kcore/scheduler.h>
-
-typedef struct
-{
-  gint64 cpu_weight;
-  gint64 memory_weight;
-} Binpack;
+#include "../allocation-score.h"
 
 static const KcConfigKey binpack_config_keys[] = {
   { .key = "cpu-weight",
@@ -34,65 +27,17 @@ static const KcConfigKey binpack_config_keys[] = {
   { NULL },
 };
 
-static gpointer
-binpack_create (const KcHost *host, GError **error)
-{
-  Binpack *self = g_new0 (Binpack, 1);
-
-  self->cpu_weight = kc_config_group_get_int (host->config, "cpu-weight");
-  self->memory_weight
-      = kc_config_group_get_int (host->config, "memory-weight");
-  return self;
-}
-
-static void
-binpack_destroy (gpointer self)
-{
-  g_free (self);
-}
-
-/* Kubernetes' mostRequestedScore: 0 when the resource would be over
- * allocatable (or the node has none), so that an overfull node is not the
- * favourite. */
 static gint64
-most_allocated (const KcSchedPod *pod, const KcSchedNode *node,
-                 KcSchedResource resource)
+binpack_score (gpointer self, KcSchedCycle *cycle, const KcSchedPod *pod,
+               const KcSchedNode *node)
 {
-  gint64 allocatable = kc_sched_node_get_allocatable (node, resource);
-  gint64 requested = kc_sched_node_get_scoring_requested (node, resource)
-                     + kc_sched_pod_get_scoring_request (pod, resource);
-
-  if (allocatable <= 0 || requested > allocatable)
-    return 0;
-  /* Divide first when the product could overflow (petabytes of memory). */
-  if (requested > G_MAXINT64 / KC_SCHED_MAX_SCORE)
-    return requested / (allocatable / KC_SCHED_MAX_SCORE);
-  return requested * KC_SCHED_MAX_SCORE / allocatable;
-}
-
-static gint64
-binpack_score (gpointer user_data, KcSchedCycle *cycle, const KcSchedPod *pod,
-              const KcSchedNode *node)
-{
-  const Binpack *self = user_data;
-  gint64 weights = self->cpu_weight + self->memory_weight;
-  gint64 sum = 0;
-
-  if (weights == 0)
-    return 0;
-  if (self->cpu_weight > 0)
-    sum += self->cpu_weight
-           * most_allocated (pod, node, KC_SCHED_RESOURCE_CPU);
-  if (self->memory_weight > 0)
-    sum += self->memory_weight
-           * most_allocated (pod, node, KC_SCHED_RESOURCE_MEMORY);
-  return sum / weights;
+  return kc_allocation_score (self, pod, node, KC_ALLOCATION_MOST);
 }
 
 static const KcSchedulerVtable binpack_vtable = {
   .size = sizeof (KcSchedulerVtable),
-  .create = binpack_create,
-  .destroy = binpack_destroy,
+  .create = kc_allocation_score_create,
+  .destroy = kc_allocation_score_destroy,
   .score = binpack_score,
 };
 
