@@ -3,7 +3,15 @@
  * (write-back and fsync of the database file, ~10 ms) inside the commit of
  * whichever write crossed the threshold, stalling every write queued
  * behind it.  A PASSIVE checkpoint runs beside the writer and the readers
- * without blocking them. */
+ * without blocking them.
+ *
+ * It cannot finish the job alone: the WAL starts over from its beginning
+ * only when a write transaction begins with every frame copied back, and
+ * under a steady stream of writes one more commit always lands while a
+ * checkpoint runs.  The writer therefore copies the last few frames itself
+ * (kc_sqlite_checkpointer_backfilled tells it how few).  Without the
+ * restart the WAL file grows with every commit, and an fdatasync that
+ * extends a file costs ~60 µs more here than one that overwrites. */
 #include "build-config.h"
 
 #include "sqlite-store.h"
@@ -18,6 +26,9 @@ struct _KcSqliteCheckpointer
   GCond cond;
   gboolean kicked;
   gboolean stopping;
+  guint kicked_epoch;
+  guint done_epoch;
+  int done_frames; /* -1: none finished in done_epoch */
 };
 
 static gpointer
@@ -33,14 +44,18 @@ checkpoint_thread (gpointer data)
       if (c->stopping)
         break;
       c->kicked = FALSE;
+      guint epoch = c->kicked_epoch;
       g_mutex_unlock (&c->lock);
+      int frames = -1, backfilled = -1;
       int rc = sqlite3_wal_checkpoint_v2 (c->db, NULL,
-                                          SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                          NULL);
+                                          SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                          &backfilled);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         kc_host_warning (c->host, "%s: checkpoint failed (retried later): %s",
                          c->path, sqlite3_errmsg (c->db));
       g_mutex_lock (&c->lock);
+      c->done_epoch = epoch;
+      c->done_frames = rc == SQLITE_OK ? backfilled : -1;
     }
   g_mutex_unlock (&c->lock);
   return NULL;
@@ -69,6 +84,7 @@ kc_sqlite_checkpointer_new (const char *path, const KcHost *host,
   c->db = db;
   c->path = g_strdup (path);
   c->host = host;
+  c->done_frames = -1;
   g_mutex_init (&c->lock);
   g_cond_init (&c->cond);
   c->thread = g_thread_new ("kc-sqlite-ckpt", checkpoint_thread, c);
@@ -76,12 +92,22 @@ kc_sqlite_checkpointer_new (const char *path, const KcHost *host,
 }
 
 void
-kc_sqlite_checkpointer_kick (KcSqliteCheckpointer *c)
+kc_sqlite_checkpointer_kick (KcSqliteCheckpointer *c, guint epoch)
 {
   g_mutex_lock (&c->lock);
   c->kicked = TRUE;
+  c->kicked_epoch = epoch;
   g_cond_signal (&c->cond);
   g_mutex_unlock (&c->lock);
+}
+
+int
+kc_sqlite_checkpointer_backfilled (KcSqliteCheckpointer *c, guint epoch)
+{
+  g_mutex_lock (&c->lock);
+  int frames = c->done_epoch == epoch ? c->done_frames : -1;
+  g_mutex_unlock (&c->lock);
+  return frames;
 }
 
 void

@@ -136,8 +136,15 @@ G_GNUC_INTERNAL sqlite3 *kc_sqlite_schema_open_reader (const char *path,
 G_GNUC_INTERNAL KcSqliteCheckpointer *
 kc_sqlite_checkpointer_new (const char *path, const KcHost *host,
                             GError **error);
-/* Asks for a checkpoint soon.  Any thread. */
-G_GNUC_INTERNAL void kc_sqlite_checkpointer_kick (KcSqliteCheckpointer *c);
+/* Asks for a checkpoint soon of the WAL in its life @epoch (the writer
+ * counts WAL restarts).  Any thread. */
+G_GNUC_INTERNAL void kc_sqlite_checkpointer_kick (KcSqliteCheckpointer *c,
+                                                  guint epoch);
+/* How many frames of the WAL in its life @epoch the last finished
+ * checkpoint copied back, or -1 when none finished in that life.  Any
+ * thread. */
+G_GNUC_INTERNAL int kc_sqlite_checkpointer_backfilled (KcSqliteCheckpointer *c,
+                                                       guint epoch);
 G_GNUC_INTERNAL void kc_sqlite_checkpointer_free (KcSqliteCheckpointer *c);
 
 /* ---- sqlite-read.c --------------------------------------------------- */

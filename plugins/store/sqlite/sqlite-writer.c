@@ -25,6 +25,10 @@
  * load the checkpointer never finds the WAL idle enough to restart it. */
 #define CHECKPOINT_PAGES 1000
 #define CHECKPOINT_FORCE_PAGES 50000
+/* At most this many frames left behind by the checkpointer, the writer
+ * copies back itself (between batches: ~0.2 ms) so that the WAL restarts;
+ * see sqlite-checkpoint.c.  One writer's creates: 2,800/s -> 4,700/s. */
+#define CATCH_UP_PAGES 64
 /* How often expired leases are looked for. */
 #define LEASE_CHECK_US (200 * G_TIME_SPAN_MILLISECOND)
 
@@ -120,6 +124,9 @@ struct _KcSqliteWriter
   gint64 next_compact; /* monotonic: when compaction may take a step */
   gint64 next_lease_check;
   GPtrArray *events; /* KcSqliteEvent*, of the batch being applied */
+  int wal_pages;     /* after the last commit */
+  guint wal_epoch;   /* WAL restarts seen */
+  gboolean catch_up; /* checkpoint the WAL's tail after this batch */
 
   /* Leases in memory: id -> Lease*.  Keepalive touches them from any
    * thread; the table is the durable copy (id, ttl). */
@@ -722,6 +729,16 @@ writer_thread (gpointer data)
         }
       if (n_ops > 0 || (expired && expired->len > 0))
         run_batch (w, ops, n_ops, expired);
+      /* Not while history is purged: the purge's pages keep the disk
+       * busy, and the writer's own checkpoint waited behind them (writes
+       * stalled 8-12 ms during a compaction of 1M revisions, 5-6 ms
+       * without it). */
+      if (w->catch_up && w->compact_lo >= w->compacted)
+        {
+          w->catch_up = FALSE;
+          sqlite3_wal_checkpoint_v2 (w->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                     NULL, NULL);
+        }
       if (w->compact_lo < w->compacted
           && g_get_monotonic_time () >= w->next_compact)
         {
@@ -741,11 +758,21 @@ static int
 wal_hook (gpointer data, sqlite3 *db, const char *name, int pages)
 {
   KcSqliteWriter *w = data;
+  if (pages < w->wal_pages)
+    w->wal_epoch++;
+  w->wal_pages = pages;
   if (pages >= CHECKPOINT_FORCE_PAGES)
     sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
                                NULL);
   else if (pages >= CHECKPOINT_PAGES)
-    kc_sqlite_checkpointer_kick (w->checkpointer);
+    {
+      int done = kc_sqlite_checkpointer_backfilled (w->checkpointer,
+                                                    w->wal_epoch);
+      if (done > 0 && pages - done <= CATCH_UP_PAGES)
+        w->catch_up = TRUE;
+      else
+        kc_sqlite_checkpointer_kick (w->checkpointer, w->wal_epoch);
+    }
   return SQLITE_OK;
 }
 
