@@ -10,6 +10,7 @@
 #include "field-selector.h"
 #include "label-selector.h"
 #include "patch.h"
+#include "served-json.h"
 #include "pod-log.h"
 #include <string.h>
 
@@ -239,6 +240,24 @@ reply_object (KcApiRequest *req, guint status, JsonNode *object)
       return;
     }
   kc_api_request_reply (req, status, object);
+}
+
+/* Replies with the object just written at @revision: the text sent to the
+ * store with its resourceVersion spliced in, as a GET would serve it,
+ * instead of writing the tree out a second time. */
+static void
+reply_written (KcApiRequest *req, guint status, gint64 revision)
+{
+  g_autoptr (GBytes) served = NULL;
+  if (!is_sub (req, "scale") && !kc_api_wants_table (req->msg))
+    served = kc_served_json (req->written, revision, NULL);
+  if (served == NULL)
+    {
+      kc_object_set_resource_version (req->body, revision);
+      reply_object (req, status, req->body);
+      return;
+    }
+  kc_api_request_reply_text (req, status, served);
 }
 
 static gboolean take_current (KcApiRequest *req, GAsyncResult *result);
@@ -714,16 +733,16 @@ on_created (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   kc_api_note_write (req->api, req->resource, revision);
-  kc_object_set_resource_version (req->body, revision);
-  reply_object (req, SOUP_STATUS_CREATED, req->body);
+  reply_written (req, SOUP_STATUS_CREATED, revision);
 }
 
 static void
 store_new_object (KcApiRequest *req)
 {
   g_autofree char *key = object_key (req);
-  g_autoptr (GBytes) value = kc_object_encode (req->body);
-  req->api->vt->create_async (req->api->store, key, value, 0, NULL,
+  g_clear_pointer (&req->written, g_bytes_unref);
+  req->written = kc_object_encode (req->body);
+  req->api->vt->create_async (req->api->store, key, req->written, 0, NULL,
                               on_created, req);
 }
 
@@ -785,9 +804,22 @@ kc_api_create (KcApiRequest *req)
       store_new_object (req);
       return;
     }
-  /* Objects live in namespaces that exist. */
+  /* Objects live in namespaces that exist.  The watch cache answers for
+   * the namespaces it holds, as Kubernetes' admission asks its informer;
+   * one it does not hold (perhaps just created) is looked up in the
+   * store. */
   const KcResource *namespaces = kc_resource_find ("", "v1", "namespaces");
   g_autofree char *ns_key = kc_resource_key (namespaces, NULL, req->ns);
+  KcWatchCache *ns_cache = kc_api_cache (req->api, namespaces);
+  gint64 ns_revision = 0;
+  g_autoptr (GBytes) ns_json
+      = ns_cache ? kc_watch_cache_lookup (ns_cache, ns_key, &ns_revision)
+                 : NULL;
+  if (ns_json)
+    {
+      store_new_object (req);
+      return;
+    }
   req->api->vt->get_async (req->api->store, ns_key, 0, NULL,
                            on_namespace_checked, req);
 }
@@ -843,7 +875,10 @@ on_updated (GObject *source, GAsyncResult *result, gpointer data)
           && !req->client_rv && ++req->attempts < MAX_UPDATE_ATTEMPTS)
         {
           if (req->build)
-            read_current (req, NULL);
+            {
+              req->read_store = TRUE;
+              read_current (req, NULL);
+            }
           else
             kc_api_delete (req); /* a graceful delete raced a writer */
           return;
@@ -859,8 +894,7 @@ on_updated (GObject *source, GAsyncResult *result, gpointer data)
       kc_api_request_reply (req, SOUP_STATUS_CREATED, status);
       return;
     }
-  kc_object_set_resource_version (req->body, revision);
-  reply_object (req, SOUP_STATUS_OK, req->body);
+  reply_written (req, SOUP_STATUS_OK, revision);
 }
 
 /* Writes req->body over req->current, or, when the object is being
@@ -881,8 +915,9 @@ write_update (KcApiRequest *req)
                                   req);
       return;
     }
-  g_autoptr (GBytes) value = kc_object_encode (req->body);
-  req->api->vt->update_async (req->api->store, key, value,
+  g_clear_pointer (&req->written, g_bytes_unref);
+  req->written = kc_object_encode (req->body);
+  req->api->vt->update_async (req->api->store, key, req->written,
                               req->current_revision, NULL, on_updated, req);
 }
 
@@ -902,6 +937,7 @@ take_current (KcApiRequest *req, GAsyncResult *result)
   g_clear_pointer (&req->current, json_node_unref);
   req->current = kc_object_decode (kv->value, kv->mod_revision, &error);
   req->current_revision = kv->mod_revision;
+  req->current_cached = FALSE;
   if (req->current == NULL)
     {
       kc_api_request_fail (req, error);
@@ -910,17 +946,29 @@ take_current (KcApiRequest *req, GAsyncResult *result)
   return TRUE;
 }
 
-static void
-on_current_read (GObject *source, GAsyncResult *result, gpointer data)
+/* A request whose current object came from the watch cache does not
+ * fail on it: the cache may lag the store, so the store is read and the
+ * update built again; only the store's answer is final. */
+static gboolean
+recheck_with_store (KcApiRequest *req)
 {
-  KcApiRequest *req = data;
+  if (!req->current_cached)
+    return FALSE;
+  req->read_store = TRUE;
+  read_current (req, NULL);
+  return TRUE;
+}
+
+/* Builds the new object from req->current and writes it. */
+static void
+build_update (KcApiRequest *req)
+{
   g_autoptr (GError) error = NULL;
-  if (!take_current (req, result))
-    return;
   JsonNode *updated = req->build (req, &error);
   if (updated == NULL)
     {
-      kc_api_request_fail (req, error);
+      if (!recheck_with_store (req))
+        kc_api_request_fail (req, error);
       return;
     }
   kc_api_defaults_apply (req->resource, updated);
@@ -931,7 +979,8 @@ on_current_read (GObject *source, GAsyncResult *result, gpointer data)
           && !kc_api_validate (req->resource, updated, &error)))
     {
       json_node_unref (updated);
-      kc_api_request_fail (req, error);
+      if (!recheck_with_store (req))
+        kc_api_request_fail (req, error);
       return;
     }
   if (req->build == build_bound)
@@ -949,9 +998,47 @@ on_current_read (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static void
+on_current_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  KcApiRequest *req = data;
+  if (take_current (req, result))
+    build_update (req);
+}
+
+/* The object @key from the watch cache into req->current; FALSE when the
+ * cache does not hold it. */
+static gboolean
+take_cached (KcApiRequest *req, const char *key)
+{
+  KcWatchCache *cache = kc_api_cache (req->api, req->resource);
+  gint64 revision = 0;
+  g_autoptr (GBytes) json = cache ? kc_watch_cache_lookup (cache, key,
+                                                           &revision)
+                                  : NULL;
+  JsonNode *current = json ? kc_object_decode (json, revision, NULL) : NULL;
+  if (current == NULL)
+    return FALSE;
+  g_clear_pointer (&req->current, json_node_unref);
+  req->current = current;
+  req->current_revision = revision;
+  req->current_cached = TRUE;
+  return TRUE;
+}
+
+/* Reads the object to update: from the watch cache when it holds it (an
+ * update follows a watch event, so the cache nearly always has the
+ * object's last version: a store read saved; the write's precondition
+ * catches a cache that lags), else and on every retry from the store.
+ * With @then, from the store for @then. */
+static void
 read_current (KcApiRequest *req, GAsyncReadyCallback then)
 {
   g_autofree char *key = object_key (req);
+  if (then == NULL && !req->read_store && take_cached (req, key))
+    {
+      build_update (req);
+      return;
+    }
   req->api->vt->get_async (req->api->store, key, 0, NULL,
                            then ? then : on_current_read, req);
 }
@@ -1235,8 +1322,9 @@ mark_deleted (KcApiRequest *req, gint64 grace)
       json_object_set_int_member (meta, "deletionGracePeriodSeconds", grace);
     }
   g_autofree char *key = object_key (req);
-  g_autoptr (GBytes) value = kc_object_encode (req->body);
-  req->api->vt->update_async (req->api->store, key, value,
+  g_clear_pointer (&req->written, g_bytes_unref);
+  req->written = kc_object_encode (req->body);
+  req->api->vt->update_async (req->api->store, key, req->written,
                               req->current_revision, NULL, on_updated, req);
 }
 

@@ -39,6 +39,7 @@ kc_api_request_free (KcApiRequest *req)
   g_clear_pointer (&req->original, json_node_unref);
   g_clear_pointer (&req->options, json_node_unref);
   g_clear_pointer (&req->current, json_node_unref);
+  g_clear_pointer (&req->written, g_bytes_unref);
   g_free (req);
 }
 
@@ -52,6 +53,21 @@ kc_api_request_reply (KcApiRequest *req, guint status, JsonNode *node)
     }
   kc_api_reply_json (req->msg, status, node);
   soup_server_message_unpause (req->msg);
+  kc_api_request_free (req);
+}
+
+void
+kc_api_request_reply_text (KcApiRequest *req, guint status, GBytes *json)
+{
+  if (!req->timed_out)
+    {
+      gsize len = 0;
+      const char *text = g_bytes_get_data (json, &len);
+      soup_server_message_set_status (req->msg, status, NULL);
+      soup_server_message_set_response (req->msg, "application/json",
+                                        SOUP_MEMORY_COPY, text, len);
+      soup_server_message_unpause (req->msg);
+    }
   kc_api_request_free (req);
 }
 

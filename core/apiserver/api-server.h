@@ -60,9 +60,13 @@ struct _KcApiRequest
   JsonNode *options;           /* DeleteOptions of a delete */
   JsonNode *current;           /* the stored object, when read */
   gint64 current_revision;
+  GBytes *written;             /* the value last sent to the store: the
+                                  reply, once its revision is known */
   guint attempts;              /* update retries after a conflict */
   KcApiBuildFunc build;        /* how an update makes the new object */
   gboolean client_rv;          /* the client gave the precondition */
+  gboolean current_cached;     /* req->current came from the watch cache */
+  gboolean read_store;         /* read the store, not the cache (retry) */
   int patch_type;
   KcApiVerb verb;
   gint64 started_us;           /* g_get_monotonic_time() at arrival */
@@ -108,6 +112,9 @@ gboolean kc_api_request_query_bool (KcApiRequest *req, const char *name);
 
 /* Replies and ends @req (unpausing its message; frees @req). */
 void kc_api_request_reply (KcApiRequest *req, guint status, JsonNode *node);
+/* The same with the JSON text of the reply.  (transfer none) */
+void kc_api_request_reply_text (KcApiRequest *req, guint status,
+                                GBytes *json);
 void kc_api_request_fail (KcApiRequest *req, const GError *error);
 void kc_api_request_free (KcApiRequest *req);
 

@@ -35,6 +35,8 @@ typedef struct
   gint64 allowance;      /* how many may stay unsent once started */
   gboolean started;      /* the initial objects and replay are queued */
   gboolean overflowed;   /* ended for not reading */
+  GString *pending;      /* event lines not handed to libsoup yet */
+  guint flush_source;
 } KcApiWatch;
 
 static JsonObject *
@@ -60,6 +62,11 @@ overflow (KcApiWatch *w)
              w->unsent, w->req->api->watch_buffer_bytes);
   w->overflowed = TRUE;
   w->ended = TRUE;
+  if (w->flush_source)
+    g_source_remove (w->flush_source);
+  w->flush_source = 0;
+  if (w->pending)
+    g_string_free (g_steal_pointer (&w->pending), TRUE);
   GSocket *socket = soup_server_message_get_socket (w->req->msg);
   if (socket)
     g_socket_shutdown (socket, TRUE, TRUE, NULL);
@@ -72,23 +79,52 @@ on_wrote_body_data (SoupServerMessage *msg, guint size, gpointer data)
   w->unsent = MAX (w->unsent - (gint64) size, 0);
 }
 
+/* Hands the lines gathered so far to libsoup as one chunk. */
+static void
+hand_over (KcApiWatch *w)
+{
+  if (w->flush_source)
+    g_source_remove (w->flush_source);
+  w->flush_source = 0;
+  if (w->pending == NULL)
+    return;
+  gsize size = w->pending->len;
+  soup_message_body_append (
+      soup_server_message_get_response_body (w->req->msg), SOUP_MEMORY_TAKE,
+      g_string_free (g_steal_pointer (&w->pending), FALSE), size);
+  soup_server_message_unpause (w->req->msg);
+}
+
+static gboolean
+on_flush (gpointer data)
+{
+  KcApiWatch *w = data;
+  w->flush_source = 0;
+  hand_over (w);
+  return G_SOURCE_REMOVE;
+}
+
 /* One event line: {"type":TYPE,"object":JSON}\n, JSON already
- * serialized (the cache serializes each object once for every watcher). */
+ * serialized (the cache serializes each object once for every watcher).
+ * The lines of one fan-out (the cache delivers the events of several
+ * writes at once) go out together when it is over: a chunk, and a socket
+ * write, each costs as much as a short line, and under load those writes
+ * were an eighth of the API server's time. */
 static void
 send_raw (KcApiWatch *w, const char *type, const char *json, gsize len)
 {
   if (w->overflowed)
     return;
-  GString *line = g_string_sized_new (len + 32);
-  g_string_append_printf (line, "{\"type\":\"%s\",\"object\":", type);
-  g_string_append_len (line, json, len);
-  g_string_append (line, "}\n");
-  gsize size = line->len;
-  soup_message_body_append (
-      soup_server_message_get_response_body (w->req->msg), SOUP_MEMORY_TAKE,
-      g_string_free (line, FALSE), size);
-  w->unsent += (gint64) size;
-  soup_server_message_unpause (w->req->msg);
+  if (w->pending == NULL)
+    w->pending = g_string_sized_new (len + 32);
+  gsize before = w->pending->len;
+  g_string_append_printf (w->pending, "{\"type\":\"%s\",\"object\":", type);
+  g_string_append_len (w->pending, json, len);
+  g_string_append (w->pending, "}\n");
+  w->unsent += (gint64) (w->pending->len - before);
+  if (w->flush_source == 0)
+    w->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush, w,
+                                       NULL);
   if (w->started && w->unsent > w->allowance)
     overflow (w);
 }
@@ -126,6 +162,7 @@ watch_end (KcApiWatch *w)
   if (w->ended)
     return;
   w->ended = TRUE;
+  hand_over (w);
   soup_message_body_complete (
       soup_server_message_get_response_body (w->req->msg));
   soup_server_message_unpause (w->req->msg);
@@ -389,6 +426,10 @@ watch_free (KcApiWatch *w)
     g_source_remove (w->timeout_source);
   if (w->bookmark_source)
     g_source_remove (w->bookmark_source);
+  if (w->flush_source)
+    g_source_remove (w->flush_source);
+  if (w->pending)
+    g_string_free (w->pending, TRUE);
   if (w->finished_handler)
     g_signal_handler_disconnect (w->req->msg, w->finished_handler);
   if (w->wrote_handler)

@@ -136,35 +136,37 @@ kc_json_equal (JsonNode *a, JsonNode *b)
 static JsonNode *
 merge (JsonNode *target, JsonNode *patch)
 {
-  JsonObject *result, *changes;
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *value;
-
   if (!JSON_NODE_HOLDS_OBJECT (patch))
     return kc_json_deep_copy (patch);
 
-  result = json_object_new ();
-  if (target != NULL && JSON_NODE_HOLDS_OBJECT (target))
+  /* Each member of @target is copied once: merged with its change, or
+   * copied as it is (a whole-copy first made the patched members be
+   * copied twice, and status patches are most of the API's writes). */
+  JsonObject *changes = json_node_get_object (patch);
+  JsonObject *from = target != NULL && JSON_NODE_HOLDS_OBJECT (target)
+                         ? json_node_get_object (target)
+                         : NULL;
+  JsonObject *result = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+  if (from)
     {
-      json_object_iter_init_ordered (&iter, json_node_get_object (target));
+      json_object_iter_init_ordered (&iter, from);
       while (json_object_iter_next_ordered (&iter, &name, &value))
-        json_object_set_member (result, name, kc_json_deep_copy (value));
+        {
+          JsonNode *change = json_object_get_member (changes, name);
+          if (change == NULL)
+            json_object_set_member (result, name, kc_json_deep_copy (value));
+          else if (!JSON_NODE_HOLDS_NULL (change))
+            json_object_set_member (result, name, merge (value, change));
+        }
     }
-  changes = json_node_get_object (patch);
   json_object_iter_init_ordered (&iter, changes);
   while (json_object_iter_next_ordered (&iter, &name, &value))
-    {
-      if (JSON_NODE_HOLDS_NULL (value))
-        {
-          if (json_object_has_member (result, name))
-            json_object_remove_member (result, name);
-          continue;
-        }
-      json_object_set_member (result, name,
-                              merge (json_object_get_member (result, name),
-                                     value));
-    }
+    if (!JSON_NODE_HOLDS_NULL (value)
+        && (from == NULL || !json_object_has_member (from, name)))
+      json_object_set_member (result, name, merge (NULL, value));
   value = json_node_init_object (json_node_alloc (), result);
   json_object_unref (result);
   return value;

@@ -486,6 +486,17 @@ kc_watch_cache_wait (KcWatchCache *cache, gint64 revision, guint timeout_ms,
   cache->waiters = g_list_append (cache->waiters, w);
 }
 
+GBytes *
+kc_watch_cache_lookup (KcWatchCache *cache, const char *key,
+                       gint64 *revision)
+{
+  Entry *entry = cache->ready ? g_tree_lookup (cache->entries, key) : NULL;
+  if (entry == NULL)
+    return NULL;
+  *revision = entry->revision;
+  return g_bytes_ref (entry->json);
+}
+
 void
 kc_watch_cache_visit (KcWatchCache *cache, const char *prefix,
                       const char *start_after, KcWatchCacheVisitFunc func,

@@ -77,6 +77,14 @@ void kc_watch_cache_wait (KcWatchCache *cache, gint64 revision,
                           guint timeout_ms, KcWatchCacheReadyFunc func,
                           gpointer data);
 
+/* The served JSON of @key and, in *@revision, the revision that wrote
+ * it; NULL when the cache is not ready or does not hold @key.  The cache
+ * may lag the store by a few milliseconds: a writer uses the revision as
+ * its precondition and reads the store after a conflict.
+ * (transfer full) */
+GBytes *kc_watch_cache_lookup (KcWatchCache *cache, const char *key,
+                               gint64 *revision);
+
 /* Served JSON of every object whose key starts with @prefix and sorts
  * after @start_after (nullable), in key order: calls @func (key, json,
  * data) until it returns FALSE. */

@@ -418,6 +418,31 @@ def test_update(api, ns):
          and "z" not in (r.get("metadata", "labels") or {}),
          "patch on /status changes only status", r)
 
+    # Updates right behind each other, each with the resourceVersion the
+    # last one answered: the server takes the object to update from its
+    # watch cache, which may not hold the last write yet; it must then ask
+    # the store, never answer 409 for the client's up-to-date version.
+    cur = api.get(base + "/upd").json
+    failed = None
+    for i in range(40):
+        cur["metadata"]["labels"] = {"round": str(i)}
+        r = api.put(base + "/upd", cur)
+        if r.status != 200:
+            failed = r
+            break
+        rv = r.get("metadata", "resourceVersion")
+        r = api.patch(base + "/upd", {"metadata": {
+            "resourceVersion": rv, "annotations": {"round": str(i)}}})
+        if r.status != 200:
+            failed = r
+            break
+        cur = r.json
+    T.ok(failed is None,
+         "40 put+patch rounds, each with the version just answered: all 200",
+         failed)
+    T.eq("39", cur["metadata"]["annotations"]["round"],
+         "the last round's patch is the object")
+
     r = api.put("/api/v1/namespaces/%s/pods/nosuch" % ns, pod("nosuch"))
     expect_status(r, 404, "NotFound", "put of a missing object is 404")
 
