@@ -86,7 +86,7 @@ libkcore_daemon_la_LIBADD = libkcore.la $(GLIB_LIBS) $(SOUP_LIBS) $(JSON_LIBS)
 
 bin_PROGRAMS += kcore
 kcore_SOURCES = core/main.c
-kcore_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS)
+kcore_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS) $(JEMALLOC_LIBS)
 include core/client/local.mk
 include core/scheduler/local.mk
 include core/sim/local.mk

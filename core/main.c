@@ -16,8 +16,12 @@
 #include "plugin-set.h"
 #include "supervisor.h"
 #include <errno.h>
+#ifdef KC_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 #include <kcore/store.h>
 #include <locale.h>
+#include <string.h>
 #include <stdio.h>
 
 enum
@@ -97,12 +101,34 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
   return TRUE;
 }
 
+/* The memory allocator the daemon runs on (see configure's
+ * --with-jemalloc). */
+static const char *
+allocator (void)
+{
+#ifdef KC_WITH_JEMALLOC
+  static char name[64];
+  const char *version = NULL;
+  size_t size = sizeof version;
+  if (mallctl ("version", &version, &size, NULL, 0) == 0 && version)
+    {
+      /* "5.3.0-0-gHASH": the release is enough. */
+      g_snprintf (name, sizeof name, "jemalloc %.*s",
+                  (int) strcspn (version, "-"), version);
+      return name;
+    }
+  return "jemalloc";
+#else
+  return "glibc malloc";
+#endif
+}
+
 static void
 print_version (void)
 {
-  printf ("kcore %s (plugin ABI %d.%d, store interface %d)\n",
+  printf ("kcore %s (plugin ABI %d.%d, store interface %d, %s)\n",
           PACKAGE_VERSION, KC_PLUGIN_ABI_MAJOR, KC_PLUGIN_ABI_MINOR,
-          KC_STORE_INTERFACE_VERSION);
+          KC_STORE_INTERFACE_VERSION, allocator ());
 }
 
 static void

@@ -19,6 +19,7 @@ kcore_sim_SOURCES = \
 kcore_sim_CFLAGS = $(AM_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS) $(SOUP_CFLAGS)
 # The daemon's log writer (core/log.c) comes from libkcore-daemon.
 kcore_sim_LDADD = libkcore-daemon.la libkcore.la $(GLIB_LIBS) $(JSON_LIBS) $(CURL_LIBS) \
+	$(JEMALLOC_LIBS) \
 	$(SOUP_LIBS)
 
 EXTRA_DIST += docs/kcore-sim.md bench/sim-scale.sh
