@@ -5,6 +5,7 @@
 
 #include "api-server.h"
 #include <string.h>
+#include <sys/socket.h>
 
 typedef struct
 {
@@ -13,6 +14,7 @@ typedef struct
   gboolean waiting;    /* for the next request's first bytes */
   gint64 since;        /* ... since then (monotonic, µs) */
   gboolean closed;
+  gint64 gone_since;   /* the client's end was seen closed (0: not) */
 } Conn;
 
 struct _KcApiLimits
@@ -103,6 +105,74 @@ close_idle (gpointer key, gpointer value, gpointer data)
   g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
 }
 
+/* TRUE when the client closed its end (or we shut it down). */
+static gboolean
+peer_gone (GSocket *socket)
+{
+  if (g_socket_is_closed (socket))
+    return TRUE;
+  GIOCondition c = g_socket_condition_check (socket,
+                                             G_IO_IN | G_IO_HUP | G_IO_ERR);
+  if (c & (G_IO_HUP | G_IO_ERR))
+    return TRUE;
+  char byte;
+  return (c & G_IO_IN)
+         && recv (g_socket_get_fd (socket), &byte, 1,
+                  MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* libsoup 3.2 (Debian 12) keeps a reference to the socket of every idle
+ * connection its client closes (fixed in 3.3.0, libsoup commit d20c6601):
+ * without help every kubectl call would leave one descriptor open.  A
+ * connection waiting for a request whose client is gone is dropped by
+ * libsoup at once; one still here two sweeps later is such a leftover.
+ * Its socket is released: unreferenced when only that leaked reference
+ * holds it, else closed (the descriptor at least comes back). */
+typedef struct
+{
+  GPtrArray *sockets;
+  gint64 min_age_us; /* how long the client must have been gone */
+} Leftovers;
+
+static void
+find_leftover (gpointer key, gpointer value, gpointer data)
+{
+  Conn *conn = value;
+  Leftovers *found = data;
+  if (!conn->waiting || !peer_gone (conn->socket))
+    {
+      conn->gone_since = 0;
+      return;
+    }
+  gint64 now = g_get_monotonic_time ();
+  if (conn->gone_since == 0)
+    conn->gone_since = now;
+  if (now - conn->gone_since >= found->min_age_us)
+    g_ptr_array_add (found->sockets, conn->socket);
+}
+
+static void on_socket_gone (gpointer data, GObject *gone);
+
+static void
+release_leftovers (KcApiLimits *limits, gint64 min_age_us)
+{
+  g_autoptr (GPtrArray) sockets = g_ptr_array_new ();
+  Leftovers found = { sockets, min_age_us };
+  g_hash_table_foreach (limits->conns, find_leftover, &found);
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      GSocket *socket = sockets->pdata[i];
+      if (G_OBJECT (socket)->ref_count == 1)
+        {
+          g_object_unref (socket); /* on_socket_gone forgets it */
+          continue;
+        }
+      g_socket_close (socket, NULL);
+      g_object_weak_unref (G_OBJECT (socket), on_socket_gone, limits);
+      g_hash_table_remove (limits->conns, socket);
+    }
+}
+
 static gboolean
 on_sweep (gpointer data)
 {
@@ -113,6 +183,7 @@ on_sweep (gpointer data)
          && now - oldest->started_us >= limits->request_timeout_us)
     time_out (limits, oldest);
   g_hash_table_foreach (limits->conns, close_idle, limits);
+  release_leftovers (limits, 2 * G_USEC_PER_SEC);
   return G_SOURCE_CONTINUE;
 }
 
@@ -195,6 +266,27 @@ kc_api_limits_configure (KcApiLimits *limits, guint max_inflight,
                                * G_USEC_PER_SEC;
   limits->idle_timeout_us = (gint64) MAX (idle_timeout_s, 1)
                             * G_USEC_PER_SEC;
+}
+
+static void
+shut_down (gpointer key, gpointer value, gpointer data)
+{
+  Conn *conn = value;
+  g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+}
+
+void
+kc_api_limits_close_connections (KcApiLimits *limits, guint timeout_ms)
+{
+  g_hash_table_foreach (limits->conns, shut_down, NULL);
+  gint64 deadline = g_get_monotonic_time ()
+                    + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  while (g_hash_table_size (limits->conns) > 0
+         && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (G_TIME_SPAN_MILLISECOND);
+  /* libsoup has had its chance: what is left are its leftovers. */
+  release_leftovers (limits, 0);
 }
 
 static void

@@ -20,6 +20,12 @@ typedef struct _KcApiRequest KcApiRequest;
 /* Watches @server's connections for idleness.  (transfer full) */
 KcApiLimits *kc_api_limits_new (SoupServer *server);
 void kc_api_limits_free (KcApiLimits *limits);
+/* At shutdown: shuts every client connection down and runs the main
+ * context (the thread's default) until libsoup has let go of them, for at
+ * most @timeout_ms.  Without it the connections of requests in flight
+ * would outlive the server. */
+void kc_api_limits_close_connections (KcApiLimits *limits,
+                                      guint timeout_ms);
 void kc_api_limits_configure (KcApiLimits *limits, guint max_inflight,
                               guint request_timeout_s, guint idle_timeout_s);
 

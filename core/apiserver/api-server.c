@@ -406,6 +406,7 @@ kc_api_free (KcApi *api)
   if (api == NULL)
     return;
   kc_api_watch_close_all (api);
+  kc_api_limits_close_connections (api->limits, 200);
   for (guint i = 0; api_paths[i]; i++)
     soup_server_remove_handler (api->server, api_paths[i]);
   soup_server_remove_handler (api->server, "/metrics");

@@ -162,13 +162,23 @@ ensure_namespaces (ApiServer *api)
     }
 }
 
-/* Large lists and Tables allocate and free many small blocks; glibc keeps
- * the freed heap, so an idle API server would stay at its peak size. */
+/* jemalloc's control entry point when kcore is linked with it (configure
+ * --with-jemalloc); weak, so that programs without it link too. */
+extern int mallctl (const char *name, void *oldp, size_t *oldlenp,
+                    void *newp, size_t newlen) __attribute__ ((weak));
+
+/* Large lists, Tables and slow watchers allocate and free many blocks;
+ * the allocator keeps freed memory (jemalloc returns it only when it
+ * allocates again), so an idle API server would stay at its peak size. */
 static gboolean
 on_trim_heap (gpointer data)
 {
+  /* "arena.4096.purge": every arena (MALLCTL_ARENAS_ALL). */
+  if (mallctl)
+    mallctl ("arena.4096.purge", NULL, NULL, NULL, 0);
 #ifdef __GLIBC__
-  malloc_trim (0);
+  else
+    malloc_trim (0);
 #endif
   return G_SOURCE_CONTINUE;
 }

@@ -442,6 +442,30 @@ def test_idle_connections():
         T.ok(ev and ev[0].get("type") == "ADDED",
              "a watch quiet for longer than the idle timeout stays open", ev)
         w.close()
+
+        # Connections their clients close (kubectl, curl: one per call)
+        # give their descriptors back (libsoup 3.2 alone keeps them).
+        def sockets():
+            fd_dir = "/proc/%d/fd" % srv.proc.pid
+            n = 0
+            for fd in os.listdir(fd_dir):
+                try:
+                    n += os.readlink(os.path.join(fd_dir, fd)).startswith(
+                        "socket:")
+                except OSError:
+                    pass
+            return n
+        before = sockets()
+        for _ in range(40):
+            c = http.client.HTTPConnection(srv.host, srv.port, timeout=10)
+            c.request("GET", "/api/v1/namespaces")
+            c.getresponse().read()
+            c.close()
+        time.sleep(4.5)
+        after = sockets()
+        T.ok(after <= before + 2,
+             "40 connections closed by their clients leave no descriptor "
+             "behind (%d sockets before, %d after)" % (before, after))
     finally:
         stopped(srv, "idle-connection-timeout-seconds=2")
 
