@@ -1,11 +1,12 @@
 /* Request limits and idle connections (see api-limits.h). */
+#define _GNU_SOURCE 1 /* POLLRDHUP */
 #include "build-config.h"
 
 #include "api-limits.h"
 
 #include "api-server.h"
 #include <string.h>
-#include <sys/socket.h>
+#include <poll.h>
 
 typedef struct
 {
@@ -105,20 +106,16 @@ close_idle (gpointer key, gpointer value, gpointer data)
   g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
 }
 
-/* TRUE when the client closed its end (or we shut it down). */
+/* TRUE when the client closed its end (or we shut it down), even with
+ * bytes still unread (a TLS client's close_notify). */
 static gboolean
 peer_gone (GSocket *socket)
 {
   if (g_socket_is_closed (socket))
     return TRUE;
-  GIOCondition c = g_socket_condition_check (socket,
-                                             G_IO_IN | G_IO_HUP | G_IO_ERR);
-  if (c & (G_IO_HUP | G_IO_ERR))
-    return TRUE;
-  char byte;
-  return (c & G_IO_IN)
-         && recv (g_socket_get_fd (socket), &byte, 1,
-                  MSG_PEEK | MSG_DONTWAIT) == 0;
+  struct pollfd p = { .fd = g_socket_get_fd (socket), .events = POLLRDHUP };
+  return poll (&p, 1, 0) == 1
+         && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 /* libsoup 3.2 (Debian 12) keeps a reference to the socket of every idle

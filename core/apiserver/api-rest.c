@@ -10,8 +10,8 @@
 #include "field-selector.h"
 #include "label-selector.h"
 #include "patch.h"
-#include "served-json.h"
 #include "pod-log.h"
+#include "served-json.h"
 #include <string.h>
 
 /* How often an update whose precondition was computed by the server (a
