@@ -262,12 +262,39 @@ reply_written (KcApiRequest *req, guint status, gint64 revision)
 
 static gboolean take_current (KcApiRequest *req, GAsyncResult *result);
 
+/* A GET is answered with the stored text, its resourceVersion spliced in,
+ * without a tree: only /scale and Tables need one. */
 static void
 on_got (GObject *source, GAsyncResult *result, gpointer data)
 {
   KcApiRequest *req = data;
-  if (take_current (req, result))
+  if (is_sub (req, "scale") || kc_api_wants_table (req->msg))
+    {
+      if (take_current (req, result))
+        reply_object (req, SOUP_STATUS_OK, req->current);
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
+                                                       result, NULL, &error);
+  if (kv == NULL)
+    {
+      fail_store (req, error);
+      return;
+    }
+  g_autoptr (GBytes) served = kc_served_json (kv->value, kv->mod_revision,
+                                              NULL);
+  if (served)
+    {
+      kc_api_request_reply_text (req, SOUP_STATUS_OK, served);
+      return;
+    }
+  /* Not a JSON object: the decoder says so, as every read does. */
+  req->current = kc_object_decode (kv->value, kv->mod_revision, &error);
+  if (req->current)
     reply_object (req, SOUP_STATUS_OK, req->current);
+  else
+    kc_api_request_fail (req, error);
 }
 
 void

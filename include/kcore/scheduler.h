@@ -169,7 +169,10 @@ gpointer kc_sched_cycle_get (const KcSchedCycle *cycle, gconstpointer key);
  * A KcSchedPod is either the pod being scheduled or one bound (or assumed:
  * being bound) to a node of the snapshot.  Any thread. */
 
-/* The pod as the API server served it (the whole object). */
+/* The pod as the API server served it, less what no scheduling decision
+ * reads and would cost memory for every pod of the cluster: of its status
+ * only the phase is kept, and metadata.managedFields and kubectl's
+ * last-applied-configuration annotation are dropped. */
 JsonNode *kc_sched_pod_get_object (const KcSchedPod *pod);
 const char *kc_sched_pod_get_namespace (const KcSchedPod *pod);
 const char *kc_sched_pod_get_name (const KcSchedPod *pod);
@@ -201,6 +204,8 @@ gboolean kc_sched_pod_has_pod_affinity (const KcSchedPod *pod);
 /* ---- nodes ---------------------------------------------------------------
  */
 
+/* The node as the API server served it, less metadata.managedFields,
+ * kubectl's last-applied-configuration annotation and status.images. */
 JsonNode *kc_sched_node_get_object (const KcSchedNode *node);
 const char *kc_sched_node_get_name (const KcSchedNode *node);
 /* metadata.labels; NULL when the node has none. */
