@@ -242,38 +242,41 @@ reply_object (KcApiRequest *req, guint status, JsonNode *object)
   kc_api_request_reply (req, status, object);
 }
 
+/* Replies with the stored text @stored of revision @revision, its
+ * resourceVersion spliced in, without building a tree; FALSE (nothing
+ * sent) when the reply needs the tree: /scale, a Table, text that is not
+ * a JSON object. */
+static gboolean
+reply_stored_text (KcApiRequest *req, guint status, GBytes *stored,
+                   gint64 revision)
+{
+  if (is_sub (req, "scale") || kc_api_wants_table (req->msg))
+    return FALSE;
+  g_autoptr (GBytes) served = kc_served_json (stored, revision, NULL);
+  if (served == NULL)
+    return FALSE;
+  kc_api_request_reply_text (req, status, served);
+  return TRUE;
+}
+
 /* Replies with the object just written at @revision: the text sent to the
- * store with its resourceVersion spliced in, as a GET would serve it,
- * instead of writing the tree out a second time. */
+ * store, as a GET would serve it, instead of writing the tree out a second
+ * time. */
 static void
 reply_written (KcApiRequest *req, guint status, gint64 revision)
 {
-  g_autoptr (GBytes) served = NULL;
-  if (!is_sub (req, "scale") && !kc_api_wants_table (req->msg))
-    served = kc_served_json (req->written, revision, NULL);
-  if (served == NULL)
-    {
-      kc_object_set_resource_version (req->body, revision);
-      reply_object (req, status, req->body);
-      return;
-    }
-  kc_api_request_reply_text (req, status, served);
+  if (reply_stored_text (req, status, req->written, revision))
+    return;
+  kc_object_set_resource_version (req->body, revision);
+  reply_object (req, status, req->body);
 }
 
-static gboolean take_current (KcApiRequest *req, GAsyncResult *result);
-
-/* A GET is answered with the stored text, its resourceVersion spliced in,
- * without a tree: only /scale and Tables need one. */
+/* A GET is answered with the stored text; only /scale and Tables are
+ * built from the tree. */
 static void
 on_got (GObject *source, GAsyncResult *result, gpointer data)
 {
   KcApiRequest *req = data;
-  if (is_sub (req, "scale") || kc_api_wants_table (req->msg))
-    {
-      if (take_current (req, result))
-        reply_object (req, SOUP_STATUS_OK, req->current);
-      return;
-    }
   g_autoptr (GError) error = NULL;
   g_autoptr (KcStoreKv) kv = req->api->vt->get_finish (req->api->store,
                                                        result, NULL, &error);
@@ -282,14 +285,9 @@ on_got (GObject *source, GAsyncResult *result, gpointer data)
       fail_store (req, error);
       return;
     }
-  g_autoptr (GBytes) served = kc_served_json (kv->value, kv->mod_revision,
-                                              NULL);
-  if (served)
-    {
-      kc_api_request_reply_text (req, SOUP_STATUS_OK, served);
-      return;
-    }
-  /* Not a JSON object: the decoder says so, as every read does. */
+  if (reply_stored_text (req, SOUP_STATUS_OK, kv->value, kv->mod_revision))
+    return;
+  /* Text that is not a JSON object fails here, as every read does. */
   req->current = kc_object_decode (kv->value, kv->mod_revision, &error);
   if (req->current)
     reply_object (req, SOUP_STATUS_OK, req->current);
@@ -837,11 +835,9 @@ kc_api_create (KcApiRequest *req)
    * store. */
   const KcResource *namespaces = kc_resource_find ("", "v1", "namespaces");
   g_autofree char *ns_key = kc_resource_key (namespaces, NULL, req->ns);
-  KcWatchCache *ns_cache = kc_api_cache (req->api, namespaces);
   gint64 ns_revision = 0;
-  g_autoptr (GBytes) ns_json
-      = ns_cache ? kc_watch_cache_lookup (ns_cache, ns_key, &ns_revision)
-                 : NULL;
+  g_autoptr (GBytes) ns_json = kc_api_cached (req->api, namespaces, ns_key,
+                                              &ns_revision);
   if (ns_json)
     {
       store_new_object (req);
@@ -1037,11 +1033,9 @@ on_current_read (GObject *source, GAsyncResult *result, gpointer data)
 static gboolean
 take_cached (KcApiRequest *req, const char *key)
 {
-  KcWatchCache *cache = kc_api_cache (req->api, req->resource);
   gint64 revision = 0;
-  g_autoptr (GBytes) json = cache ? kc_watch_cache_lookup (cache, key,
-                                                           &revision)
-                                  : NULL;
+  g_autoptr (GBytes) json = kc_api_cached (req->api, req->resource, key,
+                                           &revision);
   JsonNode *current = json ? kc_object_decode (json, revision, NULL) : NULL;
   if (current == NULL)
     return FALSE;

@@ -346,6 +346,14 @@ kc_api_cache (KcApi *api, const KcResource *resource)
   return g_hash_table_lookup (api->caches, resource);
 }
 
+GBytes *
+kc_api_cached (KcApi *api, const KcResource *resource, const char *key,
+               gint64 *revision)
+{
+  KcWatchCache *cache = kc_api_cache (api, resource);
+  return cache ? kc_watch_cache_lookup (cache, key, revision) : NULL;
+}
+
 void
 kc_api_note_write (KcApi *api, const KcResource *resource, gint64 revision)
 {

@@ -78,6 +78,11 @@ struct _KcApiRequest
 
 /* The watch cache of @resource.  (transfer none) */
 KcWatchCache *kc_api_cache (KcApi *api, const KcResource *resource);
+/* The served JSON of @key from @resource's watch cache and the revision
+ * that wrote it, or NULL when the cache does not hold it (see
+ * kc_watch_cache_lookup: it may lag the store).  (transfer full) */
+GBytes *kc_api_cached (KcApi *api, const KcResource *resource,
+                       const char *key, gint64 *revision);
 /* Records that this server wrote @resource at @revision: a list from the
  * cache waits until the cache reflects it (read-your-writes). */
 void kc_api_note_write (KcApi *api, const KcResource *resource,
